@@ -1,0 +1,52 @@
+# Passerelle: `make run` serves the demo on http://127.0.0.1:5000, `make test` runs the whole suite.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+STAMP := $(VENV)/.installed
+
+.PHONY: run test setup translations db seed lint format extract-messages browser-deps clean
+
+run: setup db seed
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+test: setup browser-deps
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+setup: $(STAMP) translations
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Passerelle needs $(PYTHON) on PATH"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -qq -r requirements-dev.txt
+	$(BIN)/python -m pip check
+	touch $(STAMP)
+
+# Compiled catalogues (.mo) are build output: made from the committed .po files on every set-up.
+translations: $(STAMP)
+	$(BIN)/pybabel compile --use-fuzzy -d translations
+
+db: setup
+	$(FLASK) db upgrade
+
+seed: db
+	$(FLASK) seed-demo
+
+# Browser tests drive Debian's Chromium; install it when it is missing and we may (root, apt).
+browser-deps:
+	@bash scripts/ensure-chromium
+
+extract-messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot --no-location --sort-output .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache translations/*/LC_MESSAGES/*.mo

@@ -1,0 +1,1 @@
+"""The platform operator's area: organisations, users, memberships, reference data, audit log."""

@@ -1,0 +1,1 @@
+"""The JSON API for partner systems, under /api/v1."""

@@ -1,0 +1,1 @@
+"""Site-wide pieces: home page, locale switcher, error pages, template helpers."""

@@ -1,0 +1,14 @@
+"""Turning a service's DomainError into errors shown on the form that caused it."""
+
+from flask_wtf import FlaskForm
+
+from marketplace.errors import DomainError
+
+
+def attach_error(form: FlaskForm, error: DomainError) -> None:
+    """Show the message next to the field at fault, or above the form when no field is named."""
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*field.errors, error.message]
+    else:
+        form.form_errors.append(error.message)

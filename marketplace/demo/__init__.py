@@ -1,0 +1,1 @@
+"""Demo data (fictional organisations and people, flagged is_demo) for trying Passerelle."""

@@ -1,0 +1,49 @@
+"""Loading the demo data through the same services users go through; safe to run again."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from marketplace.accounts.models import User
+from marketplace.accounts.services import create_account
+from marketplace.demo.data import DEMO_PASSWORD, ORGANISATIONS, USERS
+from marketplace.extensions import db
+from marketplace.organisations.models import Membership, Organisation
+from marketplace.organisations.services import add_membership, create_organisation
+from marketplace.reference.models import Country, Region
+from marketplace.reference.services import load_reference_data
+
+
+def seed_demo() -> dict[str, int]:
+    """Create whatever demo organisation, user or membership is missing; existing rows are left alone."""
+    created = {"organisations": 0, "users": 0, "memberships": 0}
+    load_reference_data()
+    countries = {c.iso2: c.id for c in db.session.scalars(select(Country))}
+    regions = {r.iso_code: r.id for r in db.session.scalars(select(Region))}
+    organisations = {o.slug: o for o in db.session.scalars(select(Organisation))}
+    for slug, name, kind, country, region in ORGANISATIONS:
+        if slug in organisations:
+            continue
+        organisations[slug] = create_organisation(
+            actor=None, name=name, type=kind, slug=slug, is_demo=True,
+            country_id=countries.get(country), region_id=regions.get(region) if region else None,
+        )
+        created["organisations"] += 1
+
+    users = {u.email: u for u in db.session.scalars(select(User))}
+    memberships = set(db.session.execute(select(Membership.user_id, Membership.organisation_id)).tuples())
+    for email, name, locale, investor, country, city, origin, membership in USERS:
+        user = users.get(email)
+        if user is None:
+            user = create_account(
+                email=email, password=DEMO_PASSWORD, display_name=name, is_investor=investor, locale=locale,
+                residence_country_id=countries.get(country) if country else None, residence_city=city,
+                origin_region_id=regions.get(origin) if origin else None,
+            )
+            created["users"] += 1
+        if membership:
+            organisation = organisations[membership[0]]
+            if (user.id, organisation.id) not in memberships:
+                add_membership(actor=None, organisation=organisation, user=user, role=membership[1])
+                created["memberships"] += 1
+    return created

@@ -1,0 +1,1 @@
+"""Organisations (banks, NGOs, authorities, …), memberships and the organisation-scope permission check."""

@@ -1,0 +1,1 @@
+"""Reference data: countries, their regions (ISO 3166-2) and economic sectors."""

@@ -1,0 +1,82 @@
+"""Countries, regions and sectors, named in English, French and Arabic."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from marketplace.extensions import db
+from marketplace.i18n import localized
+
+
+class Country(db.Model):
+    """An ISO 3166-1 country; `hosts_projects` marks origin countries where projects may be listed."""
+
+    __tablename__ = "countries"
+    __table_args__ = (CheckConstraint("length(iso2) = 2", name="iso2_length"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    iso2: Mapped[str] = mapped_column(String(2), unique=True)
+    name_en: Mapped[str] = mapped_column(String(120))
+    name_fr: Mapped[str] = mapped_column(String(120))
+    name_ar: Mapped[str] = mapped_column(String(120))
+    currency: Mapped[Optional[str]] = mapped_column(String(3))
+    hosts_projects: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+
+    regions: Mapped[list["Region"]] = relationship(back_populates="country", order_by="Region.iso_code")
+
+    @property
+    def name(self) -> str:
+        return localized(self)
+
+    def __repr__(self) -> str:
+        return f"<Country {self.iso2}>"
+
+
+class Region(db.Model):
+    """A first-level administrative region such as MA-01, with its names, capital and population."""
+
+    __tablename__ = "regions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    country_id: Mapped[int] = mapped_column(ForeignKey("countries.id", ondelete="RESTRICT"), index=True)
+    iso_code: Mapped[str] = mapped_column(String(10), unique=True)
+    name_en: Mapped[str] = mapped_column(String(120))
+    name_fr: Mapped[str] = mapped_column(String(120))
+    name_ar: Mapped[str] = mapped_column(String(120))
+    capital: Mapped[Optional[str]] = mapped_column(String(120))
+    population: Mapped[Optional[int]] = mapped_column(Integer)
+    population_year: Mapped[Optional[int]] = mapped_column(Integer)
+    display_note: Mapped[Optional[str]] = mapped_column(String(255))
+
+    country: Mapped[Country] = relationship(back_populates="regions")
+
+    @property
+    def name(self) -> str:
+        return localized(self)
+
+    def __repr__(self) -> str:
+        return f"<Region {self.iso_code}>"
+
+
+class Sector(db.Model):
+    """An economic sector; `is_listable` is false for sectors kept off the marketplace (real estate)."""
+
+    __tablename__ = "sectors"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(10), unique=True)
+    name_en: Mapped[str] = mapped_column(String(120))
+    name_fr: Mapped[str] = mapped_column(String(120))
+    name_ar: Mapped[str] = mapped_column(String(120))
+    is_listable: Mapped[bool] = mapped_column(Boolean, default=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    @property
+    def name(self) -> str:
+        return localized(self)
+
+    def __repr__(self) -> str:
+        return f"<Sector {self.code}>"

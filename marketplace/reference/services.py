@@ -1,0 +1,143 @@
+"""Loading and editing reference data; idempotent so set-up can run it on every start."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from babel import Locale
+from babel.numbers import get_territory_currencies
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from marketplace.audit.services import record, snapshot
+from marketplace.errors import DomainError
+from marketplace.extensions import db
+from marketplace.reference.models import Country, Region, Sector
+
+DATA_DIR = Path(__file__).parent / "data"
+ORIGIN_COUNTRIES = {"MA"}
+
+
+class ReferenceDataError(DomainError):
+    """Raised when reference data would become inconsistent (duplicate code, unknown country)."""
+
+
+def _read_csv(name: str) -> list[dict[str, str]]:
+    with open(DATA_DIR / name, encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _cldr_countries() -> dict[str, tuple[str, str, str]]:
+    """ISO 3166-1 alpha-2 codes with their CLDR names in English, French and Arabic."""
+    en, fr, ar = Locale("en").territories, Locale("fr").territories, Locale("ar").territories
+    return {
+        code: (en[code], fr.get(code, en[code]), ar.get(code, en[code]))
+        for code in en
+        if len(code) == 2 and code.isalpha() and code not in {"ZZ", "EU", "EZ", "UN", "QO", "XA", "XB"}
+    }
+
+
+def _currency_of(iso2: str) -> str | None:
+    currencies = get_territory_currencies(iso2, tender=True, non_tender=False)
+    return currencies[0] if currencies else None
+
+
+def load_reference_data() -> dict[str, int]:
+    """Insert missing countries, regions and sectors; never overwrite what an admin edited."""
+    created = {"countries": 0, "regions": 0, "sectors": 0}
+    countries = {c.iso2: c for c in db.session.scalars(select(Country))}
+    for iso2, (name_en, name_fr, name_ar) in sorted(_cldr_countries().items()):
+        if iso2 in countries:
+            continue
+        country = Country(
+            iso2=iso2,
+            name_en=name_en,
+            name_fr=name_fr,
+            name_ar=name_ar,
+            currency=_currency_of(iso2),
+            hosts_projects=iso2 in ORIGIN_COUNTRIES,
+        )
+        db.session.add(country)
+        countries[iso2] = country
+        created["countries"] += 1
+    db.session.flush()
+
+    existing_regions = set(db.session.scalars(select(Region.iso_code)))
+    for row in _read_csv("regions.csv"):
+        if row["iso_code"] in existing_regions:
+            continue
+        db.session.add(
+            Region(
+                iso_code=row["iso_code"],
+                country_id=countries[row["country"]].id,
+                name_en=row["name_en"],
+                name_fr=row["name_fr"],
+                name_ar=row["name_ar"],
+                capital=row["capital"] or None,
+                population=int(row["population"]) if row["population"] else None,
+                population_year=int(row["population_year"]) if row["population_year"] else None,
+                display_note=row["display_note"] or None,
+            )
+        )
+        created["regions"] += 1
+
+    existing_sectors = set(db.session.scalars(select(Sector.code)))
+    for position, row in enumerate(_read_csv("sectors.csv")):
+        if row["code"] in existing_sectors:
+            continue
+        db.session.add(
+            Sector(
+                code=row["code"],
+                name_en=row["name_en"],
+                name_fr=row["name_fr"],
+                name_ar=row["name_ar"],
+                is_listable=row["is_listable"] == "1",
+                position=position,
+            )
+        )
+        created["sectors"] += 1
+    db.session.flush()
+    return created
+
+
+def add_country(*, iso2: str, name_en: str, name_fr: str, name_ar: str, currency: str | None,
+                hosts_projects: bool, actor=None) -> Country:
+    """Add a country that CLDR does not list (or a re-added one); the code must be new."""
+    iso2 = iso2.strip().upper()
+    if db.session.scalar(select(Country.id).where(Country.iso2 == iso2)):
+        raise ReferenceDataError(_("Country %(code)s already exists.", code=iso2), field="iso2")
+    country = Country(iso2=iso2, name_en=name_en, name_fr=name_fr, name_ar=name_ar,
+                      currency=(currency or None), hosts_projects=hosts_projects)
+    db.session.add(country)
+    db.session.flush()
+    record("country.added", actor=actor, object_type="country", object_id=country.iso2,
+           after=snapshot(country, ["iso2", "name_en", "name_fr", "name_ar", "currency", "hosts_projects"]))
+    return country
+
+
+def add_region(*, country: Country, iso_code: str, name_en: str, name_fr: str, name_ar: str,
+               capital: str | None = None, population: int | None = None, actor=None) -> Region:
+    """Add a first-level region to a country; its ISO 3166-2 code must start with the country code."""
+    iso_code = iso_code.strip().upper()
+    if not iso_code.startswith(f"{country.iso2}-"):
+        raise ReferenceDataError(_("A region code must start with %(prefix)s.", prefix=f"{country.iso2}-"), field="iso_code")
+    if db.session.scalar(select(Region.id).where(Region.iso_code == iso_code)):
+        raise ReferenceDataError(_("Region %(code)s already exists.", code=iso_code), field="iso_code")
+    region = Region(country_id=country.id, iso_code=iso_code, name_en=name_en, name_fr=name_fr,
+                    name_ar=name_ar, capital=capital or None, population=population)
+    db.session.add(region)
+    db.session.flush()
+    record("region.added", actor=actor, object_type="region", object_id=region.iso_code,
+           after=snapshot(region, ["iso_code", "country_id", "name_en", "name_fr", "name_ar", "capital", "population"]))
+    return region
+
+
+def set_hosts_projects(country: Country, *, hosts_projects: bool, actor) -> None:
+    """Open or close a country for project listings; recorded because it changes what can be listed."""
+    if country.hosts_projects == hosts_projects:
+        return
+    country.hosts_projects = hosts_projects
+    db.session.flush()
+    record("country.hosts_projects_changed", actor=actor, object_type="country", object_id=country.iso2,
+           before={"hosts_projects": not hosts_projects}, after={"hosts_projects": hosts_projects})
