@@ -112,7 +112,7 @@ class TestingConfig(BaseConfig):
 
     ENV_NAME = "testing"
     TESTING = True
-    SECRET_KEY = "testing-secret-key-not-for-production-use-0123456789"
+    SECRET_KEY = "testing-secret-key-not-for-production-use-0123456789"  # noqa: S105
     SQLALCHEMY_DATABASE_URI = "sqlite://"
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 1024

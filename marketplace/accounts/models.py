@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
 from sqlalchemy import Boolean, ForeignKey, String
@@ -38,18 +38,18 @@ class User(UserMixin, db.Model):
     display_name: Mapped[str] = mapped_column(String(120))
     locale: Mapped[str] = mapped_column(String(5), default="en")
     is_investor: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
-    residence_country_id: Mapped[Optional[int]] = mapped_column(ForeignKey("countries.id"), index=True)
-    residence_city: Mapped[Optional[str]] = mapped_column(String(120))
-    origin_region_id: Mapped[Optional[int]] = mapped_column(ForeignKey("regions.id"), index=True)
+    residence_country_id: Mapped[int | None] = mapped_column(ForeignKey("countries.id"), index=True)
+    residence_city: Mapped[str | None] = mapped_column(String(120))
+    origin_region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"), index=True)
     is_active_account: Mapped[bool] = mapped_column(Boolean, default=True)
     session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    last_login_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
-    residence_country: Mapped[Optional["Country"]] = relationship()
-    origin_region: Mapped[Optional["Region"]] = relationship()
-    memberships: Mapped[list["Membership"]] = relationship(
+    residence_country: Mapped[Country | None] = relationship()
+    origin_region: Mapped[Region | None] = relationship()
+    memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
     )
 

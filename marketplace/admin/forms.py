@@ -34,7 +34,9 @@ class CountryForm(FlaskForm):
 
 class RegionForm(FlaskForm):
     country_id = SelectField(_l("Country"), coerce=int)
-    iso_code = StringField(_l("ISO 3166-2 code"), validators=[DataRequired(), Regexp(r"^[A-Za-z]{2}-[A-Za-z0-9]{1,3}$")])
+    iso_code = StringField(
+        _l("ISO 3166-2 code"), validators=[DataRequired(), Regexp(r"^[A-Za-z]{2}-[A-Za-z0-9]{1,3}$")]
+    )
     name_en = StringField(_l("Name in English"), validators=[DataRequired(), Length(max=120)])
     name_fr = StringField(_l("Name in French"), validators=[DataRequired(), Length(max=120)])
     name_ar = StringField(_l("Name in Arabic"), validators=[DataRequired(), Length(max=120)])

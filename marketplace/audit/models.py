@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Optional
+from typing import Any
 
-from sqlalchemy import JSON, DDL, CheckConstraint, Integer, String, event
+from sqlalchemy import DDL, JSON, CheckConstraint, Integer, String, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from marketplace.extensions import db
@@ -25,14 +25,14 @@ class AuditEvent(db.Model):
 
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    actor_id: Mapped[Optional[int]] = mapped_column(Integer, index=True)
+    actor_id: Mapped[int | None] = mapped_column(Integer, index=True)
     actor_label: Mapped[str] = mapped_column(String(255))
     action: Mapped[str] = mapped_column(String(80), index=True)
     object_type: Mapped[str] = mapped_column(String(80))
-    object_id: Mapped[Optional[str]] = mapped_column(String(80))
-    before: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON)
-    after: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON)
-    note: Mapped[Optional[str]] = mapped_column(String(2000))
+    object_id: Mapped[str | None] = mapped_column(String(80))
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    note: Mapped[str | None] = mapped_column(String(2000))
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
 

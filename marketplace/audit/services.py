@@ -137,10 +137,17 @@ class VerificationResult:
 
 def verify_chain(batch_size: int = 1000) -> VerificationResult:
     """Walk the chain in order and name the first entry that was edited, deleted or reordered."""
-    expected_seq, running_hash, checked = 1, GENESIS_HASH, 0
-    stream = db.session.execute(
+    result = db.session.execute(
         select(AuditEvent).order_by(AuditEvent.seq).execution_options(yield_per=batch_size)
-    ).scalars()
+    )
+    try:
+        return _walk(result.scalars())
+    finally:
+        result.close()
+
+
+def _walk(stream) -> VerificationResult:
+    expected_seq, running_hash, checked = 1, GENESIS_HASH, 0
     for event in stream:
         if event.seq != expected_seq:
             return VerificationResult(False, checked, expected_seq, f"entry #{expected_seq} is missing")

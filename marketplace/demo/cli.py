@@ -1,6 +1,7 @@
 """`flask seed-demo`: load the demo organisations and users (idempotent)."""
 
 import click
+from flask.cli import with_appcontext
 
 from marketplace.demo.data import DEMO_PASSWORD
 from marketplace.demo.services import seed_demo
@@ -8,6 +9,7 @@ from marketplace.extensions import db
 
 
 @click.command("seed-demo")
+@with_appcontext
 def seed_demo_command() -> None:
     """Insert missing demo data; a second run changes nothing."""
     created = seed_demo()

@@ -1,6 +1,6 @@
 """The demo organisations and users of shared/reference/domain-facts.md b.4 and b.11 (all fictional)."""
 
-DEMO_PASSWORD = "Passerelle-demo-2026"
+DEMO_PASSWORD = "Passerelle-demo-2026"  # noqa: S105 - documented in the README, demo only
 
 # slug, name, type, country, region
 ORGANISATIONS = [

@@ -31,7 +31,7 @@ def seed_demo() -> dict[str, int]:
         created["organisations"] += 1
 
     users = {u.email: u for u in db.session.scalars(select(User))}
-    memberships = set(db.session.execute(select(Membership.user_id, Membership.organisation_id)).tuples())
+    memberships = {tuple(row) for row in db.session.execute(select(Membership.user_id, Membership.organisation_id))}
     for email, name, locale, investor, country, city, origin, membership in USERS:
         user = users.get(email)
         if user is None:

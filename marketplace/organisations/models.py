@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, UniqueConstraint
@@ -54,17 +54,17 @@ class Organisation(db.Model):
     slug: Mapped[str] = mapped_column(String(80), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     type: Mapped[str] = mapped_column(String(40), index=True)
-    country_id: Mapped[Optional[int]] = mapped_column(ForeignKey("countries.id"), index=True)
-    region_id: Mapped[Optional[int]] = mapped_column(ForeignKey("regions.id"), index=True)
-    website: Mapped[Optional[str]] = mapped_column(String(255))
-    description: Mapped[Optional[str]] = mapped_column(String(2000))
+    country_id: Mapped[int | None] = mapped_column(ForeignKey("countries.id"), index=True)
+    region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"), index=True)
+    website: Mapped[str | None] = mapped_column(String(255))
+    description: Mapped[str | None] = mapped_column(String(2000))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
-    country: Mapped[Optional["Country"]] = relationship()
-    region: Mapped[Optional["Region"]] = relationship()
-    memberships: Mapped[list["Membership"]] = relationship(
+    country: Mapped[Country | None] = relationship()
+    region: Mapped[Region | None] = relationship()
+    memberships: Mapped[list[Membership]] = relationship(
         back_populates="organisation", cascade="all, delete-orphan"
     )
 
@@ -108,7 +108,7 @@ class Membership(db.Model):
     role: Mapped[str] = mapped_column(String(20), default="member")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
-    user: Mapped["User"] = relationship(back_populates="memberships")
+    user: Mapped[User] = relationship(back_populates="memberships")
     organisation: Mapped[Organisation] = relationship(back_populates="memberships", lazy="joined")
 
     @property

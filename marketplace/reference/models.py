@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -22,10 +20,10 @@ class Country(db.Model):
     name_en: Mapped[str] = mapped_column(String(120))
     name_fr: Mapped[str] = mapped_column(String(120))
     name_ar: Mapped[str] = mapped_column(String(120))
-    currency: Mapped[Optional[str]] = mapped_column(String(3))
+    currency: Mapped[str | None] = mapped_column(String(3))
     hosts_projects: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
 
-    regions: Mapped[list["Region"]] = relationship(back_populates="country", order_by="Region.iso_code")
+    regions: Mapped[list[Region]] = relationship(back_populates="country", order_by="Region.iso_code")
 
     @property
     def name(self) -> str:
@@ -46,10 +44,10 @@ class Region(db.Model):
     name_en: Mapped[str] = mapped_column(String(120))
     name_fr: Mapped[str] = mapped_column(String(120))
     name_ar: Mapped[str] = mapped_column(String(120))
-    capital: Mapped[Optional[str]] = mapped_column(String(120))
-    population: Mapped[Optional[int]] = mapped_column(Integer)
-    population_year: Mapped[Optional[int]] = mapped_column(Integer)
-    display_note: Mapped[Optional[str]] = mapped_column(String(255))
+    capital: Mapped[str | None] = mapped_column(String(120))
+    population: Mapped[int | None] = mapped_column(Integer)
+    population_year: Mapped[int | None] = mapped_column(Integer)
+    display_note: Mapped[str | None] = mapped_column(String(255))
 
     country: Mapped[Country] = relationship(back_populates="regions")
 

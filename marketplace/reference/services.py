@@ -17,6 +17,7 @@ from marketplace.reference.models import Country, Region, Sector
 
 DATA_DIR = Path(__file__).parent / "data"
 ORIGIN_COUNTRIES = {"MA"}
+REGION_FIELDS = ["iso_code", "country_id", "name_en", "name_fr", "name_ar", "capital", "population"]
 
 
 class ReferenceDataError(DomainError):
@@ -121,7 +122,8 @@ def add_region(*, country: Country, iso_code: str, name_en: str, name_fr: str, n
     """Add a first-level region to a country; its ISO 3166-2 code must start with the country code."""
     iso_code = iso_code.strip().upper()
     if not iso_code.startswith(f"{country.iso2}-"):
-        raise ReferenceDataError(_("A region code must start with %(prefix)s.", prefix=f"{country.iso2}-"), field="iso_code")
+        message = _("A region code must start with %(prefix)s.", prefix=f"{country.iso2}-")
+        raise ReferenceDataError(message, field="iso_code")
     if db.session.scalar(select(Region.id).where(Region.iso_code == iso_code)):
         raise ReferenceDataError(_("Region %(code)s already exists.", code=iso_code), field="iso_code")
     region = Region(country_id=country.id, iso_code=iso_code, name_en=name_en, name_fr=name_fr,
@@ -129,7 +131,7 @@ def add_region(*, country: Country, iso_code: str, name_en: str, name_fr: str, n
     db.session.add(region)
     db.session.flush()
     record("region.added", actor=actor, object_type="region", object_id=region.iso_code,
-           after=snapshot(region, ["iso_code", "country_id", "name_en", "name_fr", "name_ar", "capital", "population"]))
+           after=snapshot(region, REGION_FIELDS))
     return region
 
 

@@ -1,0 +1,63 @@
+"""Demo data loads once and gives every role; the migrations reproduce the models exactly."""
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import func, select
+
+from marketplace.accounts.models import User
+from marketplace.audit.services import verify_chain
+from marketplace.demo.data import DEMO_PASSWORD
+from marketplace.extensions import db
+from marketplace.organisations.models import Organisation
+from marketplace.reference.models import Region, Sector
+
+
+def test_migrated_schema_matches_the_models(app):
+    with app.app_context(), db.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, db.metadata) == []
+
+
+def test_reference_data_has_moroccan_regions_and_sectors(app):
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Region.id)).where(Region.iso_code.like("MA-%"))) == 12
+        assert db.session.scalar(select(Region.name_ar).where(Region.iso_code == "MA-06")) == "الدار البيضاء سطات"
+        codes = set(db.session.scalars(select(Sector.code)))
+        assert codes == {"AGR", "IND", "TOU", "HEA", "EDU", "ENR", "ICT", "LOG"}
+
+
+def test_seed_demo_is_idempotent_and_audited(app, runner):
+    first = runner.invoke(args=["seed-demo"])
+    assert first.exit_code == 0, first.output
+    with app.app_context():
+        counts = (
+            db.session.scalar(select(func.count(User.id))),
+            db.session.scalar(select(func.count(Organisation.id))),
+        )
+    second = runner.invoke(args=["seed-demo"])
+    assert "0 organisations, 0 users, 0 memberships new" in second.output
+    with app.app_context():
+        assert counts == (db.session.scalar(select(func.count(User.id))),
+                          db.session.scalar(select(func.count(Organisation.id))))
+        assert counts[0] == 9
+        assert verify_chain().ok
+
+
+def test_each_demo_role_can_log_in(app, runner, browserless):
+    runner.invoke(args=["seed-demo"])
+    # Each account's saved language picks the interface language, and the role picks the navigation.
+    expected = {
+        "investor.madrid@demo.passerelle.org": ("en", "Investor profile", "Administration"),
+        "investor.brussels@demo.passerelle.org": ("fr", "Profil investisseur", "Mes organisations"),
+        "bank.officer@demo.passerelle.org": ("fr", "Mes organisations", "Profil investisseur"),
+        "reviewer@demo.passerelle.org": ("fr", "Mes organisations", "Administration"),
+        "regional.officer@demo.passerelle.org": ("ar", "منظماتي", "الإدارة"),
+        "admin@demo.passerelle.org": ("en", "Administration", "Investor profile"),
+    }
+    for email, (language, shown, hidden) in expected.items():
+        assert browserless.login(email, DEMO_PASSWORD).status_code == 302
+        html = browserless.client.get("/").get_data(as_text=True)
+        assert f'lang="{language}"' in html
+        assert shown in html, email
+        assert hidden not in html, email
+        browserless.logout()
