@@ -166,3 +166,28 @@ def make(app):
 def browser_type_launch_args(browser_type_launch_args):
     executable = shutil.which("chromium") or "/usr/bin/chromium"
     return {**browser_type_launch_args, "executable_path": executable, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture
+def count_queries(app):
+    """`with count_queries() as statements:` collects the SQL statements the app sends meanwhile."""
+    from contextlib import contextmanager
+
+    from sqlalchemy import event
+
+    @contextmanager
+    def counter():
+        statements: list[str] = []
+
+        def before_cursor_execute(conn, cursor, statement, *args):
+            statements.append(statement)
+
+        with app.app_context():
+            engine = db.engine
+        event.listen(engine, "before_cursor_execute", before_cursor_execute)
+        try:
+            yield statements
+        finally:
+            event.remove(engine, "before_cursor_execute", before_cursor_execute)
+
+    return counter

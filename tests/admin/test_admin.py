@@ -103,3 +103,30 @@ def test_admin_adds_a_region_to_another_country(app, browserless, make):
     with app.app_context():
         assert db.session.scalar(select(Region.name_ar).where(Region.iso_code == "SN-DK")) == "داكار"
         assert db.session.scalar(select(func.count(Region.id)).where(Region.iso_code == "MA-99")) == 0
+
+
+def test_admin_user_creation_refuses_unknown_organisation(app, browserless, make):
+    browserless.login(make.admin().email, PASSWORD)
+    response = browserless.post_form("/admin/users/new", {
+        "display_name": "Someone", "email": "someone@example.org", "password": "branch office ledger 9",
+        "organisation_id": "99999", "role": "member"})
+    assert response.status_code == 422
+    assert "Not a valid choice" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(User).where(User.email == "someone@example.org")) is None
+
+
+def test_admin_lists_take_a_fixed_number_of_queries(browserless, make, count_queries):
+    admin = make.admin()
+    browserless.login(admin.email, PASSWORD)
+    pages = ["/admin/users", "/admin/organisations", "/admin/audit"]
+    with count_queries() as few:
+        for page in pages:
+            browserless.client.get(page)
+    bank = make.organisation()
+    for _ in range(8):
+        make.user(organisation=bank)
+    with count_queries() as many:
+        for page in pages:
+            browserless.client.get(page)
+    assert len(many) == len(few)
