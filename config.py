@@ -62,6 +62,9 @@ class BaseConfig:
     REMEMBER_COOKIE_SECURE = False
     PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+    UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(INSTANCE_DIR / "uploads"))
+    MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
+    MAX_PHOTO_BYTES = 8 * 1024 * 1024
     WTF_CSRF_TIME_LIMIT = 3600
 
     # Password hashing: argon2id with the library's recommended cost.

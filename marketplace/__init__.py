@@ -101,20 +101,28 @@ def _register_blueprints(app: Flask) -> None:
     from marketplace.admin.views import bp as admin_bp
     from marketplace.api.views import bp as api_bp
     from marketplace.core.views import bp as core_bp
+    from marketplace.notifications.views import bp as notifications_bp
     from marketplace.organisations.views import bp as organisations_bp
+    from marketplace.projects.vetting_views import bp as vetting_bp
+    from marketplace.projects.views import bp as projects_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(organisations_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(projects_bp)
+    app.register_blueprint(vetting_bp)
+    app.register_blueprint(notifications_bp)
     app.register_blueprint(api_bp)
 
 
 def _register_cli(app: Flask) -> None:
     from marketplace.audit.cli import audit_cli
     from marketplace.demo.cli import seed_demo_command
+    from marketplace.projects.cli import projects_cli
     from marketplace.reference.cli import reference_cli
 
     app.cli.add_command(audit_cli)
     app.cli.add_command(reference_cli)
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(projects_cli)

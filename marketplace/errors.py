@@ -16,3 +16,9 @@ class ConflictError(DomainError):
     """The request clashes with the current state (duplicate, illegal transition)."""
 
     status_code = 409
+
+
+class ForbiddenError(DomainError):
+    """The actor may not do this to this object (a role or organisation-scope refusal)."""
+
+    status_code = 403

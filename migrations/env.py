@@ -76,6 +76,11 @@ def render_item(type_, obj, autogen_context):
     return False
 
 
+def include_object(obj, name, type_, reflected, compare_to):
+    """Full-text indexes are PostgreSQL-only expressions created by hand in migrations; leave them be."""
+    return not (type_ == "index" and (name or "").startswith("ix_fts_"))
+
+
 def run_migrations_online():
     """Run migrations in 'online' mode.
 
@@ -96,6 +101,7 @@ def run_migrations_online():
 
     conf_args = current_app.extensions['migrate'].configure_args
     conf_args.setdefault("render_item", render_item)
+    conf_args.setdefault("include_object", include_object)
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 

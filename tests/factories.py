@@ -60,3 +60,46 @@ class Factories:
     def admin(self) -> UserRecord:
         operator = self.organisation(type="platform_operator")
         return self.user(organisation=operator, role="manager")
+
+
+def listing_input(app, **overrides):
+    """A valid ListingInput for Morocco's Oriental region, opening tomorrow for 60 days."""
+    from datetime import date, timedelta
+
+    from sqlalchemy import select
+
+    from marketplace.projects.services import ListingInput
+    from marketplace.reference.models import Country, Region, Sector
+
+    with app.app_context():
+        morocco = db.session.scalar(select(Country.id).where(Country.iso2 == "MA"))
+        oriental = db.session.scalar(select(Region.id).where(Region.iso_code == "MA-02"))
+        health = db.session.scalar(select(Sector.id).where(Sector.code == "HEA"))
+    values = {
+        "title": "Centre de radiologie Oujda", "summary": "Un centre d'imagerie médicale pour l'Oriental.",
+        "description": "## Le projet\n\nUn **scanner** et deux salles de radiologie.", "country_id": morocco,
+        "region_id": oriental, "sector_id": health, "instrument": "equity", "funding_rule": "all_or_nothing",
+        "currency": "MAD", "target": "1250000", "min_ticket": "5000.50",
+        "campaign_starts_on": date.today() + timedelta(days=1), "campaign_ends_on": date.today() + timedelta(days=61),
+        "risks": "Retards de chantier; concurrence d'une clinique privée.", "expected_jobs": 18, "sdg_goals": [3, 8],
+    }
+    values.update(overrides)
+    return ListingInput(**values)
+
+
+class ProjectFactories:
+    def __init__(self, app):
+        self.app = app
+
+    def draft(self, *, owner: UserRecord, organisation: OrganisationRecord, bank: OrganisationRecord | None = None,
+              **overrides) -> int:
+        from marketplace.accounts.models import User
+        from marketplace.organisations.models import Organisation
+        from marketplace.projects.services import create_draft
+
+        data = listing_input(self.app, partner_bank_id=bank.id if bank else None, **overrides)
+        with self.app.app_context():
+            project = create_draft(actor=db.session.get(User, owner.id),
+                                   organisation=db.session.get(Organisation, organisation.id), data=data)
+            db.session.commit()
+            return project.id

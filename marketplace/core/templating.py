@@ -3,27 +3,48 @@
 from __future__ import annotations
 
 from flask import Flask, request, url_for
+from flask_babel import format_currency
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from marketplace.accounts.models import ROLE_ADMIN, ROLE_AUTHORITY, ROLE_INVESTOR, ROLE_PARTNER
+from marketplace.core.markdown import render_markdown
 from marketplace.i18n import current_language, text_direction
+from marketplace.money import to_major
+from marketplace.notifications.services import unread_count
 
-# (endpoint, label, roles that see it); None means everyone, logged in or not.
+
+def _is_bank_member(user) -> bool:
+    return user.is_authenticated and any(m.organisation.type in {"bank", "microfinance"} for m in user.memberships)
+
+
+# (endpoint, label, roles that see it or a predicate on the user); None means everyone.
 NAVIGATION = [
     ("core.home", _l("Home"), None),
+    ("projects.catalogue", _l("Projects"), None),
     ("core.how_it_works", _l("How it works"), None),
     ("accounts.profile", _l("Investor profile"), {ROLE_INVESTOR}),
+    ("projects.mine", _l("Our listings"), {ROLE_PARTNER, ROLE_AUTHORITY}),
+    ("vetting.bank_queue", _l("Due diligence"), _is_bank_member),
+    ("vetting.review_queue", _l("Review queue"), {ROLE_AUTHORITY}),
     ("organisations.mine", _l("My organisations"), {ROLE_PARTNER, ROLE_AUTHORITY}),
     ("admin.index", _l("Administration"), {ROLE_ADMIN}),
 ]
+
+
+def _visible(allowed, user, roles) -> bool:
+    if allowed is None:
+        return True
+    if callable(allowed):
+        return allowed(user)
+    return bool(roles & allowed)
 
 
 def navigation_for(user) -> list[dict]:
     roles = user.roles if user.is_authenticated else set()
     items = []
     for endpoint, label, allowed in NAVIGATION:
-        if allowed is None or roles & allowed:
+        if _visible(allowed, user, roles):
             url = url_for(endpoint)
             items.append({"url": url, "label": label, "active": request.path == url
                           or (url != "/" and request.path.startswith(url))})
@@ -38,6 +59,31 @@ ROLE_LABELS = {
 }
 
 
+ACTION_BUTTONS = {
+    "submit": _l("Submit for vetting"),
+    "start_review": _l("Start the review"),
+    "request_changes": _l("Request changes"),
+    "reject": _l("Reject"),
+    "approve": _l("Approve"),
+    "publish": _l("Publish now"),
+    "suspend": _l("Suspend"),
+    "resume": _l("Resume"),
+    "cancel": _l("Cancel the project"),
+    "back_to_review": _l("Back to review after a material change"),
+}
+
+FIELD_LABELS = {
+    "language": _l("Language of the listing"), "title": _l("Title"), "summary": _l("Summary"),
+    "description": _l("Description"), "translations": _l("Translations"), "country_id": _l("Country"),
+    "region_id": _l("Region"), "sector_id": _l("Sector"), "expected_jobs": _l("Expected jobs"),
+    "instrument": _l("Instrument"), "funding_rule": _l("Funding rule"), "currency": _l("Currency"),
+    "target_minor": _l("Funding target (minor units)"), "min_ticket_minor": _l("Minimum ticket (minor units)"),
+    "campaign_starts_on": _l("Campaign starts on"), "campaign_ends_on": _l("Campaign ends on"),
+    "programme_id": _l("Programme"), "risks": _l("Risks"), "partner_bank_id": _l("Partner bank"),
+    "sdg_goals": _l("Sustainable Development Goals"),
+}
+
+
 def register_template_helpers(app: Flask) -> None:
     @app.context_processor
     def inject_layout_values():
@@ -47,4 +93,18 @@ def register_template_helpers(app: Flask) -> None:
             "languages": app.config["LANGUAGES"],
             "navigation": navigation_for(current_user),
             "role_labels": ROLE_LABELS,
+            "action_labels": ACTION_BUTTONS,
+            "field_labels": FIELD_LABELS,
+            "unread_notifications": unread_count(current_user.id) if current_user.is_authenticated else 0,
         }
+
+    @app.template_filter("money")
+    def money_filter(minor: int | None, currency: str) -> str:
+        """Integer minor units shown in the visitor's locale, e.g. 1 500 000,00 MAD."""
+        if minor is None:
+            return "—"
+        return format_currency(to_major(minor, currency), currency)
+
+    @app.template_filter("markdown")
+    def markdown_filter(text: str | None):
+        return render_markdown(text)

@@ -31,3 +31,35 @@ def regions_of(country_iso2: str | None = None) -> list[Region]:
 
 def sectors() -> list[Sector]:
     return list(db.session.scalars(select(Sector).order_by(Sector.position, Sector.code)))
+
+
+def _filter_options_uncached(language: str) -> dict:
+    """Countries, regions, sectors and programmes to filter the catalogue by, as plain tuples."""
+    from marketplace.programmes.models import Programme
+
+    def name(obj):
+        return getattr(obj, f"name_{language}", None) or obj.name_en
+
+    countries = db.session.scalars(select(Country).where(Country.hosts_projects.is_(True)).order_by(Country.iso2))
+    regions = db.session.scalars(select(Region).join(Country).where(Country.hosts_projects.is_(True))
+                                 .order_by(Region.iso_code))
+    return {
+        "countries": [(c.iso2, name(c)) for c in countries],
+        "regions": [(r.iso_code, name(r)) for r in regions],
+        "sectors": [(s.code, name(s)) for s in db.session.scalars(
+            select(Sector).where(Sector.is_listable.is_(True)).order_by(Sector.position))],
+        "programmes": [(p.code, name(p)) for p in db.session.scalars(
+            select(Programme).where(Programme.is_active.is_(True)).order_by(Programme.code))],
+    }
+
+
+def catalogue_filter_options(language: str) -> dict:
+    """Cached for five minutes: reference data changes rarely and the catalogue must stay cheap."""
+    from marketplace.extensions import cache
+
+    key = f"catalogue-filter-options:{language}"
+    options = cache.get(key)
+    if options is None:
+        options = _filter_options_uncached(language)
+        cache.set(key, options, timeout=300)
+    return options

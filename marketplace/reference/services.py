@@ -99,7 +99,24 @@ def load_reference_data() -> dict[str, int]:
         )
         created["sectors"] += 1
     db.session.flush()
+    created["checklist_items"] = _load_due_diligence_items()
     return created
+
+
+def _load_due_diligence_items() -> int:
+    """The partner bank's default checklist; admins edit it afterwards, so existing codes are kept."""
+    from marketplace.projects.models import DueDiligenceItem
+
+    existing = set(db.session.scalars(select(DueDiligenceItem.code)))
+    added = 0
+    for position, row in enumerate(_read_csv("due_diligence.csv")):
+        if row["code"] in existing:
+            continue
+        db.session.add(DueDiligenceItem(code=row["code"], label_en=row["label_en"], label_fr=row["label_fr"],
+                                        label_ar=row["label_ar"], position=position))
+        added += 1
+    db.session.flush()
+    return added
 
 
 def add_country(*, iso2: str, name_en: str, name_fr: str, name_ar: str, currency: str | None,

@@ -14,7 +14,11 @@ from marketplace.reference.models import Region, Sector
 
 def test_migrated_schema_matches_the_models(app):
     with app.app_context(), db.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(connection, opts={
+            "compare_type": True,
+            # The PostgreSQL full-text index is an expression the models do not declare.
+            "include_object": lambda obj, name, type_, *rest: not (name or "").startswith("ix_fts_"),
+        })
         assert compare_metadata(context, db.metadata) == []
 
 

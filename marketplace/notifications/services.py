@@ -1,0 +1,61 @@
+"""Telling people what happened: an in-app notification plus an e-mail in the outbox, in their language."""
+
+from __future__ import annotations
+
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import func, select, update
+
+from marketplace.extensions import db
+from marketplace.models_common import utcnow
+from marketplace.notifications.models import Notification, OutboxEmail
+
+
+def message_for(kind: str, params: dict) -> str:
+    """The sentence for a notification kind, in the current locale."""
+    messages = {
+        "project.submitted": _("“%(title)s” was submitted for vetting."),
+        "project.review_started": _("The review of “%(title)s” has started."),
+        "project.changes_requested": _("Changes were requested on “%(title)s”: %(note)s"),
+        "project.rejected": _("“%(title)s” was rejected: %(note)s"),
+        "project.approved": _("“%(title)s” was approved."),
+        "project.published": _("“%(title)s” is now published."),
+        "project.suspended": _("“%(title)s” was suspended: %(note)s"),
+        "project.resumed": _("“%(title)s” is published again."),
+        "project.cancelled": _("“%(title)s” was cancelled: %(note)s"),
+        "project.back_to_review": _("“%(title)s” went back to review after a material change."),
+        "project.co_signed": _("The partner bank co-signed “%(title)s”."),
+        "project.question": _("A new question was asked about “%(title)s”."),
+        "project.answered": _("Your question about “%(title)s” was answered."),
+    }
+    template = messages.get(kind, kind)
+    return template % {"title": "", "note": "", **params} if "%(" in template else template
+
+
+def notify(users, kind: str, *, params: dict, link: str | None = None) -> None:
+    """Notify each user once (in-app) and queue an e-mail in their own language."""
+    seen: set[int] = set()
+    for user in users:
+        if user is None or user.id in seen or not user.is_active:
+            continue
+        seen.add(user.id)
+        db.session.add(Notification(user_id=user.id, kind=kind, params=params, link=link))
+        with force_locale(user.locale):
+            text = message_for(kind, params)
+            db.session.add(OutboxEmail(recipient=user.email, subject=f"Passerelle — {text[:250]}",
+                                       body_text=text + (f"\n\n{link}" if link else "")))
+    db.session.flush()
+
+
+def unread_count(user_id: int) -> int:
+    return db.session.scalar(
+        select(func.count(Notification.id)).where(Notification.user_id == user_id, Notification.read_at.is_(None))
+    )
+
+
+def mark_all_read(user_id: int) -> None:
+    db.session.execute(
+        update(Notification)
+        .where(Notification.user_id == user_id, Notification.read_at.is_(None))
+        .values(read_at=utcnow())
+    )

@@ -1,0 +1,1 @@
+"""Financing programmes (MDM Invest-style, Intelaka-style, …) that projects belong to."""

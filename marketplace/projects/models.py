@@ -1,0 +1,321 @@
+"""Projects and everything attached to a listing: versions, transitions, checklists, documents, updates."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from marketplace.extensions import db
+from marketplace.i18n import current_language, localized
+from marketplace.models_common import UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from marketplace.accounts.models import User
+    from marketplace.organisations.models import Organisation
+    from marketplace.programmes.models import Programme
+    from marketplace.reference.models import Country, Region, Sector
+
+INSTRUMENTS = {
+    "equity": _l("Equity"),
+    "loan": _l("Loan"),
+    "revenue_share": _l("Revenue share"),
+    "donation": _l("Donation"),
+}
+FUNDING_RULES = {"all_or_nothing": _l("All or nothing"), "flexible": _l("Flexible")}
+STATUSES = {
+    "draft": _l("Draft"),
+    "submitted": _l("Submitted"),
+    "in_review": _l("In review"),
+    "changes_requested": _l("Changes requested"),
+    "approved": _l("Approved"),
+    "rejected": _l("Rejected"),
+    "published": _l("Published"),
+    "suspended": _l("Suspended"),
+    "cancelled": _l("Cancelled"),
+}
+DOCUMENT_KINDS = {
+    "kiis": _l("Key investment information sheet"),
+    "feasibility": _l("Feasibility study"),
+    "bank_letter": _l("Bank letter"),
+    "business_plan": _l("Business plan"),
+    "other": _l("Other document"),
+}
+SDG_GOALS = range(1, 18)
+
+
+def _in(column: str, values) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in sorted(values))})"
+
+
+class Project(db.Model):
+    """A listing by one organisation; amounts are integer minor units of `currency`."""
+
+    __tablename__ = "projects"
+    __table_args__ = (
+        CheckConstraint(_in("status", STATUSES), name="status_known"),
+        CheckConstraint(_in("instrument", INSTRUMENTS), name="instrument_known"),
+        CheckConstraint(_in("funding_rule", FUNDING_RULES), name="funding_rule_known"),
+        CheckConstraint("target_minor > 0", name="target_positive"),
+        CheckConstraint("min_ticket_minor > 0 AND min_ticket_minor <= target_minor", name="min_ticket_in_range"),
+        CheckConstraint("pledged_minor >= 0", name="pledged_not_negative"),
+        CheckConstraint("campaign_ends_on > campaign_starts_on", name="campaign_dates_ordered"),
+        CheckConstraint("expected_jobs IS NULL OR expected_jobs >= 0", name="jobs_not_negative"),
+        Index("ix_projects_status_published_at", "status", "published_at"),
+        Index("ix_projects_status_campaign_ends_on", "status", "campaign_ends_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str | None] = mapped_column(String(20), unique=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    partner_bank_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    language: Mapped[str] = mapped_column(String(2), default="fr")
+    title: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(String(600))
+    description: Mapped[str] = mapped_column(Text)
+    translations: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    country_id: Mapped[int] = mapped_column(ForeignKey("countries.id"), index=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
+    sector_id: Mapped[int] = mapped_column(ForeignKey("sectors.id"), index=True)
+    programme_id: Mapped[int | None] = mapped_column(ForeignKey("programmes.id"), index=True)
+    instrument: Mapped[str] = mapped_column(String(20), index=True)
+    funding_rule: Mapped[str] = mapped_column(String(20), default="all_or_nothing")
+    currency: Mapped[str] = mapped_column(String(3))
+    target_minor: Mapped[int] = mapped_column(BigInteger)
+    min_ticket_minor: Mapped[int] = mapped_column(BigInteger)
+    pledged_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    investor_count: Mapped[int] = mapped_column(Integer, default=0)
+    campaign_starts_on: Mapped[date] = mapped_column(Date)
+    campaign_ends_on: Mapped[date] = mapped_column(Date)
+    risks: Mapped[str] = mapped_column(Text, default="")
+    expected_jobs: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20), default="draft", index=True)
+    needs_reconfirmation: Mapped[bool] = mapped_column(Boolean, default=False)
+    version_number: Mapped[int] = mapped_column(Integer, default=0)
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    organisation: Mapped[Organisation] = relationship(foreign_keys=[organisation_id])
+    partner_bank: Mapped[Organisation | None] = relationship(foreign_keys=[partner_bank_id])
+    country: Mapped[Country] = relationship()
+    region: Mapped[Region] = relationship()
+    sector: Mapped[Sector] = relationship()
+    programme: Mapped[Programme | None] = relationship()
+    sdgs: Mapped[list[ProjectSdg]] = relationship(cascade="all, delete-orphan", order_by="ProjectSdg.goal")
+
+    @property
+    def organisation_scope_ids(self) -> set[int]:
+        """The owner edits; the partner bank sees the listing to vet it (vetting rules live in services)."""
+        return {self.organisation_id}
+
+    @property
+    def sdg_goals(self) -> list[int]:
+        return [s.goal for s in self.sdgs]
+
+    def translated(self, field: str) -> str:
+        """The field in the visitor's language when a translation exists, else in the original."""
+        language = current_language()
+        if language != self.language:
+            value = (self.translations or {}).get(language, {}).get(field)
+            if value:
+                return value
+        return getattr(self, field)
+
+    @property
+    def display_title(self) -> str:
+        return self.translated("title")
+
+    @property
+    def display_summary(self) -> str:
+        return self.translated("summary")
+
+    @property
+    def status_label(self) -> str:
+        return str(STATUSES[self.status])
+
+    @property
+    def instrument_label(self) -> str:
+        return str(INSTRUMENTS[self.instrument])
+
+    @property
+    def funding_rule_label(self) -> str:
+        return str(FUNDING_RULES[self.funding_rule])
+
+    @property
+    def progress_percent(self) -> int:
+        return min(100, int(self.pledged_minor * 100 // self.target_minor)) if self.target_minor else 0
+
+    def days_left(self, today: date) -> int:
+        return max(0, (self.campaign_ends_on - today).days)
+
+
+class ProjectSdg(db.Model):
+    """One Sustainable Development Goal (1–17) a project contributes to; indexed for the catalogue filter."""
+
+    __tablename__ = "project_sdgs"
+    __table_args__ = (CheckConstraint("goal BETWEEN 1 AND 17", name="goal_range"),)
+
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True)
+    goal: Mapped[int] = mapped_column(Integer, primary_key=True, index=True)
+
+
+class ProjectVersion(db.Model):
+    """The listing as it stood at a submission or a material edit; reviewers compare two of these."""
+
+    __tablename__ = "project_versions"
+    __table_args__ = (UniqueConstraint("project_id", "number", name="uq_project_versions_project_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(String(40))
+    snapshot: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ProjectTransition(db.Model):
+    """One step of the lifecycle with its actor and note; the owner reads reviewers' notes here."""
+
+    __tablename__ = "project_transitions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    action: Mapped[str] = mapped_column(String(40))
+    from_status: Mapped[str] = mapped_column(String(20))
+    to_status: Mapped[str] = mapped_column(String(20))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    actor: Mapped[User | None] = relationship()
+
+
+class DueDiligenceItem(db.Model):
+    """A line of the bank's due-diligence checklist; admins add, reword, reorder or retire lines."""
+
+    __tablename__ = "due_diligence_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    label_en: Mapped[str] = mapped_column(String(300))
+    label_fr: Mapped[str] = mapped_column(String(300))
+    label_ar: Mapped[str] = mapped_column(String(300))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    @property
+    def label(self) -> str:
+        return localized(self, "label")
+
+
+class DueDiligenceReview(db.Model):
+    """The partner bank's checklist for one version of a project, and its co-signature."""
+
+    __tablename__ = "due_diligence_reviews"
+    __table_args__ = (
+        UniqueConstraint("project_id", "version_number", name="uq_due_diligence_reviews_project_version"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    version_number: Mapped[int] = mapped_column(Integer)
+    bank_organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    co_signed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    co_signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    co_signed_by: Mapped[User | None] = relationship()
+
+    @property
+    def is_co_signed(self) -> bool:
+        return self.co_signed_at is not None
+
+
+class ProjectDocument(db.Model):
+    """A PDF stored outside static/ under a random name; public ones are shown once the project is published."""
+
+    __tablename__ = "project_documents"
+    __table_args__ = (CheckConstraint(_in("kind", DOCUMENT_KINDS), name="kind_known"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    title: Mapped[str] = mapped_column(String(200))
+    storage_name: Mapped[str] = mapped_column(String(64), unique=True)
+    original_name: Mapped[str] = mapped_column(String(255))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    page_count: Mapped[int] = mapped_column(Integer)
+    is_public: Mapped[bool] = mapped_column(Boolean, default=True)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    @property
+    def kind_label(self) -> str:
+        return str(DOCUMENT_KINDS[self.kind])
+
+
+class ProjectPhoto(db.Model):
+    """A photo re-encoded to JPEG on upload (no metadata, no active content), stored under a random name."""
+
+    __tablename__ = "project_photos"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    storage_name: Mapped[str] = mapped_column(String(64), unique=True)
+    caption: Mapped[str] = mapped_column(String(200), default="")
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ProjectUpdate(db.Model):
+    """News posted by the owner organisation on a published project."""
+
+    __tablename__ = "project_updates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ProjectQuestion(db.Model):
+    """A public question from a logged-in visitor, answered by the owner organisation."""
+
+    __tablename__ = "project_questions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    asker_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    body: Mapped[str] = mapped_column(Text)
+    answer: Mapped[str | None] = mapped_column(Text)
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    asker: Mapped[User | None] = relationship(foreign_keys=[asker_id])
