@@ -26,6 +26,7 @@ def listing_form(app, **overrides):
         "description": "Un **scanner** et deux salles de radiologie.",
         "title_en": "Oujda radiology centre", "summary_en": "A medical imaging centre for the Oriental region.",
         "country_id": str(morocco), "region_id": str(oriental), "sector_id": str(health), "programme_id": "0",
+        "partner_bank_id": "0",
         "instrument": "equity", "funding_rule": "all_or_nothing", "currency": "MAD",
         "target": "1 250 000", "min_ticket": "5000,50",
         "campaign_starts_on": date.today().isoformat(),
