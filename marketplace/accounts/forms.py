@@ -3,9 +3,20 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
 NONE_CHOICE = (0, "—")
+
+
+def check_password_strength(form, field) -> None:
+    """Run the password policy during form validation, so every problem shows in one round trip."""
+    from marketplace.accounts.passwords import password_problems
+
+    email = form.email.data if hasattr(form, "email") else ""
+    name = form.display_name.data if hasattr(form, "display_name") else ""
+    problems = password_problems(field.data or "", user_inputs=[email or "", name or ""])
+    if problems:
+        raise ValidationError(" ".join(problems))
 VALID_EMAIL = Email(message=_l("Enter a valid e-mail address."))
 
 
@@ -15,7 +26,7 @@ class RegistrationForm(FlaskForm):
     email = EmailField(_l("E-mail address"), validators=[DataRequired(), Length(max=255), VALID_EMAIL],
                        render_kw={"autocomplete": "email"})
     password = PasswordField(
-        _l("Password"), validators=[DataRequired()],
+        _l("Password"), validators=[DataRequired(), check_password_strength],
         description=_l("At least 10 characters; a few unrelated words make a strong password."),
         render_kw={"autocomplete": "new-password"},
     )
@@ -45,7 +56,7 @@ class ProfileForm(FlaskForm):
 class PasswordChangeForm(FlaskForm):
     current_password = PasswordField(_l("Current password"), validators=[DataRequired()],
                                      render_kw={"autocomplete": "current-password"})
-    new_password = PasswordField(_l("New password"), validators=[DataRequired()],
+    new_password = PasswordField(_l("New password"), validators=[DataRequired(), check_password_strength],
                                  render_kw={"autocomplete": "new-password"})
     confirm = PasswordField(
         _l("Repeat the new password"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -15,7 +16,7 @@ from marketplace.accounts.forms import (
     ProfileForm,
     RegistrationForm,
 )
-from marketplace.accounts.models import ROLE_ADMIN, ROLE_AUTHORITY
+from marketplace.accounts.models import ROLE_ADMIN, ROLE_AUTHORITY, ROLE_PARTNER
 from marketplace.accounts.security import safe_next_path
 from marketplace.core.forms import attach_error
 from marketplace.errors import DomainError
@@ -39,6 +40,18 @@ def _start_session(user, *, remember: bool) -> None:
         session["locale"] = locale_choice
     privileged = bool(user.roles & {ROLE_ADMIN, ROLE_AUTHORITY})
     login_user(user, remember=remember and not privileged)
+
+
+def landing_page(user) -> str:
+    """Where each role starts its day: the admin area, the review queue, the listings, the catalogue."""
+    roles = user.roles
+    if ROLE_ADMIN in roles:
+        return url_for("admin.index")
+    if ROLE_AUTHORITY in roles:
+        return url_for("vetting.review_queue")
+    if ROLE_PARTNER in roles:
+        return url_for("projects.mine")
+    return url_for("projects.catalogue")
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -71,7 +84,11 @@ def register():
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"])
+@limiter.limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"],
+    methods=["POST"],
+    deduct_when=lambda response: response.status_code != 302,
+)
 @limiter.limit(
     lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
     methods=["POST"],
@@ -80,6 +97,8 @@ def register():
 )
 def login():
     """Log in with e-mail and password; failures are counted per address and per account."""
+    if current_user.is_authenticated and request.method == "GET":
+        return redirect(safe_next_path(request.args.get("next")) or landing_page(current_user))
     form = LoginForm()
     if request.method == "GET":
         form.next.data = safe_next_path(request.args.get("next")) or ""
@@ -88,7 +107,7 @@ def login():
         if user is not None:
             db.session.commit()
             _start_session(user, remember=form.remember.data)
-            return redirect(safe_next_path(form.next.data) or url_for("core.home"))
+            return redirect(safe_next_path(form.next.data) or landing_page(user))
         db.session.rollback()
         form.form_errors.append(_("The e-mail address or password is not correct."))
     if request.method == "POST":
@@ -134,7 +153,8 @@ def profile():
             attach_error(form, error)
         else:
             db.session.commit()
-            flash(_("Your profile is saved."), "success")
+            with force_locale(current_user.locale):
+                flash(_("Your profile is saved."), "success")
             return redirect(url_for("accounts.profile"))
     status = 422 if request.method == "POST" else 200
     return render_template("accounts/profile.html", form=form, revoke_form=ConfirmForm()), status

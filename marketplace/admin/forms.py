@@ -5,14 +5,15 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, IntegerField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
-from marketplace.accounts.forms import VALID_EMAIL
+from marketplace.accounts.forms import VALID_EMAIL, check_password_strength
 from marketplace.organisations.forms import role_choices
 
 
 class UserCreateForm(FlaskForm):
     display_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=120)])
     email = EmailField(_l("E-mail address"), validators=[DataRequired(), Length(max=255), VALID_EMAIL])
-    password = PasswordField(_l("Initial password"), validators=[DataRequired()])
+    password = PasswordField(_l("Initial password"), validators=[DataRequired(), check_password_strength],
+                             description=_l("At least 10 characters; a few unrelated words make a strong password."))
     is_investor = BooleanField(_l("Investor account"))
     organisation_id = SelectField(_l("Organisation"), coerce=int, validators=[Optional()])
     role = SelectField(_l("Role in the organisation"), choices=role_choices)

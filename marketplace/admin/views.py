@@ -13,7 +13,7 @@ from marketplace.accounts.forms import NONE_CHOICE, ConfirmForm
 from marketplace.accounts.models import User
 from marketplace.admin.forms import CountryForm, HostsProjectsForm, RegionForm, UserCreateForm, UserMembershipForm
 from marketplace.audit.models import AuditEvent
-from marketplace.core.forms import attach_error
+from marketplace.core.forms import attach_error, page_number
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.organisations import services as organisation_services
@@ -135,9 +135,10 @@ def users():
     query_text = (request.args.get("q") or "").strip()[:100]
     query = select(User).order_by(User.email)
     if query_text:
-        pattern = f"%{query_text.lower()}%"
-        query = query.where(or_(User.email.like(pattern), func.lower(User.display_name).like(pattern)))
-    page = db.paginate(query, per_page=25, max_per_page=100, error_out=False)
+        needle = query_text.lower()
+        query = query.where(or_(User.email.contains(needle, autoescape=True),
+                                func.lower(User.display_name).contains(needle, autoescape=True)))
+    page = db.paginate(query, page=page_number(request.args), per_page=25, error_out=False)
     return render_template("admin/users.html", page=page, query_text=query_text)
 
 
@@ -145,7 +146,9 @@ def users():
 def user_new():
     form = UserCreateForm()
     form.organisation_id.choices = [NONE_CHOICE, *_organisation_choices()]
-    if form.validate_on_submit():
+    if form.validate_on_submit() and not form.is_investor.data and not form.organisation_id.data:
+        form.organisation_id.errors = [_("Choose an organisation, or make it an investor account.")]
+    elif form.validate_on_submit():
         try:
             user = account_services.create_account(
                 actor=current_user,
@@ -228,6 +231,8 @@ def reference():
     country_form = CountryForm(prefix="country")
     region_form = RegionForm(prefix="region")
     region_form.country_id.choices = country_choices()
+    if request.method == "GET":
+        region_form.country_id.data = region_form.country_id.choices[0][0]
     status = 200
     if request.method == "POST":
         status = 422
@@ -260,8 +265,7 @@ def reference():
         select(Country).where(Country.hosts_projects.is_(True)).order_by(Country.iso2)
     ).all()
     regions = db.session.scalars(
-        select(Region).join(Country).where(Country.hosts_projects.is_(True))
-        .options(joinedload(Region.country)).order_by(Region.iso_code)
+        select(Region).join(Country).options(joinedload(Region.country)).order_by(Region.iso_code)
     ).all()
     return render_template("admin/reference.html", country_form=country_form, region_form=region_form,
                            origin_countries=origin_countries, regions=regions,
@@ -289,6 +293,6 @@ def audit_log():
     action = (request.args.get("action") or "").strip()[:80]
     query = select(AuditEvent).order_by(AuditEvent.seq.desc())
     if action:
-        query = query.where(AuditEvent.action.like(f"{action}%"))
-    page = db.paginate(query, per_page=50, max_per_page=100, error_out=False)
+        query = query.where(AuditEvent.action.startswith(action, autoescape=True))
+    page = db.paginate(query, page=page_number(request.args), per_page=50, error_out=False)
     return render_template("admin/audit.html", page=page, action=action)

@@ -12,3 +12,12 @@ def attach_error(form: FlaskForm, error: DomainError) -> None:
         field.errors = [*field.errors, error.message]
     else:
         form.form_errors.append(error.message)
+
+
+MAX_PAGE = 10_000
+
+
+def page_number(args) -> int:
+    """The `page` query argument as a number from 1 to 10,000; anything else means page 1."""
+    raw = (args.get("page") or "1").strip()
+    return int(raw) if raw.isdigit() and 0 < int(raw) <= MAX_PAGE else 1

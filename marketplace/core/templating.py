@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from flask import Flask, request, url_for
 from flask_babel import format_currency
 from flask_babel import lazy_gettext as _l
@@ -104,6 +106,11 @@ def register_template_helpers(app: Flask) -> None:
         if minor is None:
             return "—"
         return format_currency(to_major(minor, currency), currency)
+
+    @app.template_filter("audit_json")
+    def audit_json_filter(value) -> str:
+        """Readable JSON for the audit log: real characters instead of \\u escapes (escaped by Jinja)."""
+        return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
 
     @app.template_filter("markdown")
     def markdown_filter(text: str | None):

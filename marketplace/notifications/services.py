@@ -27,9 +27,11 @@ def message_for(kind: str, params: dict) -> str:
         "project.co_signed": _("The partner bank co-signed “%(title)s”."),
         "project.question": _("A new question was asked about “%(title)s”."),
         "project.answered": _("Your question about “%(title)s” was answered."),
+        "membership.added": _("You were added to %(organisation)s. If this is a mistake, leave it from "
+                              "“My organisations”."),
     }
     template = messages.get(kind, kind)
-    return template % {"title": "", "note": "", **params} if "%(" in template else template
+    return template % {"title": "", "note": "", "organisation": "", **params} if "%(" in template else template
 
 
 def notify(users, kind: str, *, params: dict, link: str | None = None) -> None:

@@ -3,9 +3,10 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Email, Length, Optional
 
-from marketplace.organisations.models import MEMBERSHIP_ROLES, ORGANISATION_TYPES
+from marketplace.organisations.models import MEMBERSHIP_ROLES, OPERATOR_TYPES, ORGANISATION_TYPES
 
 
 def role_choices():
@@ -14,7 +15,8 @@ def role_choices():
 
 class OrganisationForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
-    type = SelectField(_l("Type"), choices=lambda: [(k, v) for k, v in ORGANISATION_TYPES.items()])
+    type = SelectField(_l("Type"), choices=[SelectChoice(k, v) for k, v in ORGANISATION_TYPES.items()
+                                            if k not in OPERATOR_TYPES])
     country_id = SelectField(_l("Country"), coerce=int, validators=[Optional()])
     region_id = SelectField(_l("Region"), coerce=int, validators=[Optional()])
     website = StringField(_l("Website"), validators=[Optional(), Length(max=255)])
@@ -23,7 +25,8 @@ class OrganisationForm(FlaskForm):
 
 
 class MembershipAddForm(FlaskForm):
-    email = EmailField(_l("E-mail address of an existing account"), validators=[DataRequired(), Length(max=255)])
+    email = EmailField(_l("E-mail address of an existing account"),
+                       validators=[DataRequired(), Length(max=255), Email(message=_l("Enter a valid e-mail address."))])
     role = SelectField(_l("Role"), choices=role_choices)
 
 

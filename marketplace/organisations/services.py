@@ -9,9 +9,15 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from marketplace.audit.services import record, snapshot
-from marketplace.errors import ConflictError, DomainError
+from marketplace.errors import ConflictError, DomainError, ForbiddenError
 from marketplace.extensions import db
-from marketplace.organisations.models import MEMBERSHIP_ROLES, ORGANISATION_TYPES, Membership, Organisation
+from marketplace.organisations.models import (
+    MEMBERSHIP_ROLES,
+    OPERATOR_TYPES,
+    ORGANISATION_TYPES,
+    Membership,
+    Organisation,
+)
 
 ORGANISATION_FIELDS = ["name", "type", "country_id", "region_id", "website", "description", "is_active"]
 
@@ -34,6 +40,13 @@ def _validate(fields: dict) -> None:
         raise DomainError(_("Enter the organisation's name."), field="name")
     if fields.get("type") not in ORGANISATION_TYPES:
         raise DomainError(_("Choose a known organisation type."), field="type")
+    if fields.get("region_id"):
+        from marketplace.reference.models import Region
+
+        region = db.session.get(Region, fields["region_id"])
+        if region is None or (fields.get("country_id") and region.country_id != fields["country_id"]):
+            raise DomainError(_("Choose a region of the chosen country."), field="region_id")
+        fields["country_id"] = fields.get("country_id") or region.country_id
     website = fields.get("website")
     if website and not re.match(r"^https?://[^\s/$.?#].[^\s]*$", website):
         raise DomainError(_("Enter a web address starting with http:// or https://."), field="website")
@@ -41,6 +54,9 @@ def _validate(fields: dict) -> None:
 
 def create_organisation(*, actor, name: str, type: str, country_id=None, region_id=None, website=None,
                         description=None, slug: str | None = None, is_demo: bool = False) -> Organisation:
+    if type in OPERATOR_TYPES and actor is not None:
+        # Members of the operator are administrators: that organisation is created at installation only.
+        raise ForbiddenError(_("Choose a known organisation type."), field="type")
     fields = {"name": name.strip(), "type": type, "country_id": country_id, "region_id": region_id,
               "website": (website or "").strip() or None, "description": (description or "").strip() or None}
     _validate(fields)
@@ -63,6 +79,8 @@ def update_organisation(organisation: Organisation, *, actor, **changes) -> None
         raise TypeError(f"not organisation fields: {sorted(unknown)}")
     before = snapshot(organisation, ORGANISATION_FIELDS)
     proposed = {**before, **changes}
+    if (proposed["type"] in OPERATOR_TYPES) != (before["type"] in OPERATOR_TYPES):
+        raise ForbiddenError(_("Choose a known organisation type."), field="type")
     proposed["name"] = (proposed["name"] or "").strip()
     proposed["website"] = (proposed.get("website") or "").strip() or None
     _validate(proposed)
@@ -95,13 +113,17 @@ def add_membership(*, actor, organisation: Organisation, user, role: str = "memb
         select(Membership).where(Membership.user_id == user.id, Membership.organisation_id == organisation.id)
     )
     if existing is not None:
-        raise ConflictError(_("%(name)s is already a member of this organisation.", name=user.display_name),
-                            field="email")
+        raise ConflictError(_("This person is already a member of this organisation."), field="email")
     membership = Membership(user=user, organisation=organisation, role=role)
     db.session.add(membership)
     db.session.flush()
     record("membership.added", actor=actor, object_type="membership", object_id=membership.id,
            after=_membership_state(membership))
+    if actor is not None and actor.id != user.id:
+        from marketplace.notifications.services import notify
+
+        notify([user], "membership.added", params={"organisation": organisation.name, "role": role},
+               link="/organisations/")
     return membership
 
 

@@ -47,7 +47,7 @@ def _membership_or_404(organisation: Organisation, membership_id: int) -> Member
 @login_required
 def mine():
     """The organisations the user belongs to, with their role in each."""
-    return render_template("organisations/mine.html", memberships=current_user.memberships)
+    return render_template("organisations/mine.html", memberships=current_user.memberships, form=ConfirmForm())
 
 
 @bp.get("/<int(max=2147483647):organisation_id>")
@@ -135,3 +135,22 @@ def remove_member(organisation_id: int, membership_id: int):
             db.session.commit()
             flash(_("The member is removed."), "success")
     return redirect(url_for("organisations.show", organisation_id=organisation.id))
+
+
+@bp.post("/<int(max=2147483647):organisation_id>/leave")
+@login_required
+def leave(organisation_id: int):
+    """A member leaves an organisation they were added to (the last manager cannot)."""
+    membership = next((m for m in current_user.memberships if m.organisation_id == organisation_id), None)
+    if membership is None:
+        abort(404)
+    if ConfirmForm().validate_on_submit():
+        try:
+            services.remove_membership(membership, actor=current_user)
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(_("You left the organisation."), "success")
+    return redirect(url_for("organisations.mine"))

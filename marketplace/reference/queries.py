@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -9,9 +11,16 @@ from marketplace.extensions import db
 from marketplace.reference.models import Country, Region, Sector
 
 
+def collation_key(text: str) -> str:
+    """Sort key that files É with E and Å with A, as readers of French and English expect."""
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().casefold() or text
+
+
 def country_choices() -> list[tuple[int, str]]:
+    """Origin countries first (they are the ones people pick most), then all others by name."""
     countries = db.session.scalars(select(Country)).all()
-    return sorted(((c.id, c.name) for c in countries), key=lambda item: item[1])
+    ordered = sorted(countries, key=lambda c: (not c.hosts_projects, collation_key(c.name)))
+    return [(c.id, c.name) for c in ordered]
 
 
 def origin_region_choices() -> list[tuple[int, str]]:

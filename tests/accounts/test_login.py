@@ -110,7 +110,7 @@ def test_login_never_redirects_off_site(browserless, make, target):
     user = make.investor()
     response = browserless.login(user.email, PASSWORD, next=target)
     assert response.status_code == 302
-    assert response.location == "/"
+    assert response.location == "/projects/"  # the investor landing page
 
 
 def test_login_keeps_a_local_next_path(browserless, make):
