@@ -8,13 +8,16 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from marketplace.accounts import services
+from marketplace.accounts import reset
 from marketplace.accounts.forms import (
     NONE_CHOICE,
     ConfirmForm,
+    ForgotPasswordForm,
     LoginForm,
     PasswordChangeForm,
     ProfileForm,
     RegistrationForm,
+    ResetPasswordForm,
 )
 from marketplace.accounts.models import ROLE_ADMIN, ROLE_AUTHORITY, ROLE_PARTNER
 from marketplace.accounts.security import safe_next_path
@@ -193,3 +196,44 @@ def revoke_sessions():
         _start_session(user, remember=False)
         flash(_("All other devices are signed out."), "success")
     return redirect(url_for("accounts.profile"))
+
+
+def _email_key() -> str:
+    return "reset-account:" + (request.form.get("email") or "").strip().lower()[:255]
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit("10 per hour", methods=["POST"])
+@limiter.limit("5 per hour", methods=["POST"], key_func=_email_key)
+def forgot_password():
+    """Ask for a reset link; the answer is the same whether or not the address has an account."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        reset.request_reset(form.email.data)
+        db.session.commit()
+        flash(_("If an account uses this address, we have sent it a link to choose a new password. "
+                "The link works for one hour."), "info")
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/forgot_password.html", form=form), 422 if request.method == "POST" else 200
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    user = reset.user_for_token(token)
+    if user is None:
+        flash(_("This link has expired or was already used. Ask for a new one."), "error")
+        return redirect(url_for("accounts.forgot_password"))
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            reset.reset_password(user, form.new_password.data)
+        except DomainError as error:
+            db.session.rollback()
+            attach_error(form, error)
+        else:
+            db.session.commit()
+            logout_user()
+            session.clear()
+            flash(_("Your password is changed. Log in with the new one."), "success")
+            return redirect(url_for("accounts.login"))
+    return render_template("accounts/reset_password.html", form=form), 422 if request.method == "POST" else 200
