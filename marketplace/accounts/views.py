@@ -7,8 +7,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from marketplace.accounts import services
-from marketplace.accounts import reset
+from marketplace.accounts import reset, services
 from marketplace.accounts.forms import (
     NONE_CHOICE,
     ConfirmForm,
