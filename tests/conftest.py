@@ -103,8 +103,9 @@ def app_overrides():
 
 
 @pytest.fixture
-def app(database_url, app_overrides):
-    application = create_app("testing", SQLALCHEMY_DATABASE_URI=database_url, **app_overrides)
+def app(database_url, app_overrides, tmp_path):
+    settings = {"UPLOAD_FOLDER": str(tmp_path / "uploads"), **app_overrides}
+    application = create_app("testing", SQLALCHEMY_DATABASE_URI=database_url, **settings)
     yield application
     with application.app_context():
         db.session.remove()
