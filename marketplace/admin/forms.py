@@ -47,3 +47,10 @@ class RegionForm(FlaskForm):
 
 class HostsProjectsForm(FlaskForm):
     hosts_projects = BooleanField(_l("Projects may be listed in this country"))
+
+
+class ChecklistItemForm(FlaskForm):
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40)])
+    label_en = StringField(_l("Label in English"), validators=[DataRequired(), Length(max=300)])
+    label_fr = StringField(_l("Label in French"), validators=[DataRequired(), Length(max=300)])
+    label_ar = StringField(_l("Label in Arabic"), validators=[DataRequired(), Length(max=300)])

@@ -11,7 +11,14 @@ from sqlalchemy.orm import joinedload
 from marketplace.accounts import services as account_services
 from marketplace.accounts.forms import NONE_CHOICE, ConfirmForm
 from marketplace.accounts.models import User
-from marketplace.admin.forms import CountryForm, HostsProjectsForm, RegionForm, UserCreateForm, UserMembershipForm
+from marketplace.admin.forms import (
+    ChecklistItemForm,
+    CountryForm,
+    HostsProjectsForm,
+    RegionForm,
+    UserCreateForm,
+    UserMembershipForm,
+)
 from marketplace.audit.models import AuditEvent
 from marketplace.core.forms import attach_error, page_number
 from marketplace.errors import DomainError
@@ -19,6 +26,8 @@ from marketplace.extensions import db
 from marketplace.organisations import services as organisation_services
 from marketplace.organisations.forms import OrganisationForm
 from marketplace.organisations.models import Membership, Organisation
+from marketplace.projects import vetting
+from marketplace.projects.models import DueDiligenceItem
 from marketplace.reference import services as reference_services
 from marketplace.reference.models import Country, Region
 from marketplace.reference.queries import country_choices, origin_region_choices
@@ -296,3 +305,39 @@ def audit_log():
         query = query.where(AuditEvent.action.startswith(action, autoescape=True))
     page = db.paginate(query, page=page_number(request.args), per_page=50, error_out=False)
     return render_template("admin/audit.html", page=page, action=action)
+
+
+# Due-diligence checklist ---------------------------------------------------------------------------
+
+
+@bp.route("/checklist", methods=["GET", "POST"])
+def checklist():
+    """The items a partner bank ticks before co-signing a listing."""
+    form = ChecklistItemForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            vetting.add_checklist_item(actor=current_user, code=form.code.data, label_en=form.label_en.data,
+                                       label_fr=form.label_fr.data, label_ar=form.label_ar.data)
+        except DomainError as error:
+            db.session.rollback()
+            attach_error(form, error)
+            status = 422
+        else:
+            db.session.commit()
+            flash(_("The checklist item is added."), "success")
+            return redirect(url_for("admin.checklist"))
+    elif request.method == "POST":
+        status = 422
+    return render_template("admin/checklist.html", items=vetting.all_checklist_items(), form=form,
+                           confirm_form=ConfirmForm()), status
+
+
+@bp.post("/checklist/<int(max=2147483647):item_id>/active")
+def checklist_item_active(item_id: int):
+    item = db.get_or_404(DueDiligenceItem, item_id)
+    if ConfirmForm().validate_on_submit():
+        vetting.set_checklist_item_active(item, actor=current_user, active=request.form.get("active") == "1")
+        db.session.commit()
+        flash(_("The checklist is updated."), "success")
+    return redirect(url_for("admin.checklist"))

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from marketplace.accounts.models import User
 from marketplace.accounts.services import create_account
 from marketplace.demo.data import DEMO_PASSWORD, ORGANISATIONS, USERS
+from marketplace.demo.projects import owner_slugs, seed_programmes, seed_projects
 from marketplace.extensions import db
 from marketplace.organisations.models import Membership, Organisation
 from marketplace.organisations.services import add_membership, create_organisation
@@ -14,9 +15,9 @@ from marketplace.reference.models import Country, Region
 from marketplace.reference.services import load_reference_data
 
 
-def seed_demo() -> dict[str, int]:
-    """Create whatever demo organisation, user or membership is missing; existing rows are left alone."""
-    created = {"organisations": 0, "users": 0, "memberships": 0}
+def seed_demo(*, with_projects: bool = True) -> dict[str, int]:
+    """Create whatever demo organisation, user, membership or listing is missing; existing rows stay."""
+    created = {"organisations": 0, "users": 0, "memberships": 0, "projects": 0}
     load_reference_data()
     countries = {c.iso2: c.id for c in db.session.scalars(select(Country))}
     regions = {r.iso_code: r.id for r in db.session.scalars(select(Region))}
@@ -46,4 +47,19 @@ def seed_demo() -> dict[str, int]:
             if (user.id, organisation.id) not in memberships:
                 add_membership(actor=None, organisation=organisation, user=user, role=membership[1])
                 created["memberships"] += 1
+    # Every organisation that lists demo projects has a staff account of its own.
+    for slug in sorted(owner_slugs()):
+        email = f"staff.{slug}@demo.passerelle.org"
+        user = users.get(email)
+        if user is None:
+            user = create_account(email=email, password=DEMO_PASSWORD, display_name=f"Équipe {slug}", locale="fr")
+            created["users"] += 1
+        if (user.id, organisations[slug].id) not in memberships:
+            add_membership(actor=None, organisation=organisations[slug], user=user, role="manager")
+            created["memberships"] += 1
+    seed_programmes()
+    if with_projects:
+        reviewer = db.session.scalar(select(User).where(User.email == "reviewer@demo.passerelle.org"))
+        banker = db.session.scalar(select(User).where(User.email == "bank.officer@demo.passerelle.org"))
+        created["projects"] = seed_projects(reviewer=reviewer, banker=banker)
     return created

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 OWNER, BANK, REVIEWER, ADMIN = "owner", "bank", "reviewer", "admin"
-PUBLIC_STATUSES = frozenset({"published"})
+PUBLIC_STATUSES = frozenset({"published", "funded", "in_implementation", "completed"})
+CATALOGUE_STATUSES = frozenset({"published"})
 
 
 def project_roles(user, project) -> set[str]:

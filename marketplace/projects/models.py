@@ -48,6 +48,11 @@ STATUSES = {
     "published": _l("Published"),
     "suspended": _l("Suspended"),
     "cancelled": _l("Cancelled"),
+    # Reached through the pledges and PPP features; listed here so the data model is complete.
+    "funded": _l("Funded"),
+    "failed": _l("Not funded"),
+    "in_implementation": _l("In implementation"),
+    "completed": _l("Completed"),
 }
 DOCUMENT_KINDS = {
     "kiis": _l("Key investment information sheet"),

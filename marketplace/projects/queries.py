@@ -14,7 +14,7 @@ from sqlalchemy.orm import joinedload
 
 from marketplace.extensions import db
 from marketplace.programmes.models import Programme
-from marketplace.projects.access import PUBLIC_STATUSES, bank_organisation_ids, reviewer_country_ids
+from marketplace.projects.access import CATALOGUE_STATUSES, bank_organisation_ids, reviewer_country_ids
 from marketplace.projects.models import (
     INSTRUMENTS,
     DueDiligenceReview,
@@ -101,7 +101,7 @@ def catalogue(query: CatalogueQuery, *, today: date) -> tuple[list[Project], int
     total = func.count().over().label("total")
     statement = (
         select(Project, total)
-        .where(Project.status.in_(PUBLIC_STATUSES))
+        .where(Project.status.in_(CATALOGUE_STATUSES))
         .options(joinedload(Project.region), joinedload(Project.sector), joinedload(Project.country),
                  joinedload(Project.organisation))
     )

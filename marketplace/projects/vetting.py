@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from marketplace.audit.services import record
 from marketplace.errors import ConflictError, DomainError, ForbiddenError
@@ -75,3 +75,35 @@ def previous_answers(project: Project) -> dict:
         .order_by(DueDiligenceReview.version_number.desc())
     )
     return dict(review.answers) if review else {}
+
+
+def add_checklist_item(*, actor, code: str, label_en: str, label_fr: str, label_ar: str) -> DueDiligenceItem:
+    """Admins extend the bank's checklist; new items apply to checklists not yet co-signed."""
+    code = (code or "").strip().lower()
+    if not code or not code.replace("_", "").isalnum() or len(code) > 40:
+        raise DomainError(_("Use lower-case letters, digits and underscores for the code."), field="code")
+    if db.session.scalar(select(DueDiligenceItem.id).where(DueDiligenceItem.code == code)):
+        raise DomainError(_("An item with this code already exists."), field="code")
+    labels = {"label_en": label_en.strip(), "label_fr": label_fr.strip(), "label_ar": label_ar.strip()}
+    if not all(labels.values()):
+        raise DomainError(_("Give the item a label in each language."), field="label_en")
+    position = (db.session.scalar(select(func.max(DueDiligenceItem.position))) or 0) + 1
+    item = DueDiligenceItem(code=code, position=position, **labels)
+    db.session.add(item)
+    db.session.flush()
+    record("checklist.item_added", actor=actor, object_type="checklist_item", object_id=item.code, after=labels)
+    return item
+
+
+def set_checklist_item_active(item: DueDiligenceItem, *, actor, active: bool) -> None:
+    """Retire an item (kept for checklists already answered) or bring it back."""
+    if item.is_active == active:
+        return
+    item.is_active = active
+    db.session.flush()
+    record("checklist.item_retired" if not active else "checklist.item_restored", actor=actor,
+           object_type="checklist_item", object_id=item.code, before={"active": not active}, after={"active": active})
+
+
+def all_checklist_items() -> list[DueDiligenceItem]:
+    return list(db.session.scalars(select(DueDiligenceItem).order_by(DueDiligenceItem.position, DueDiligenceItem.id)))

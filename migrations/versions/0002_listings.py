@@ -115,7 +115,7 @@ def upgrade():
     sa.Column('published_at', sa.DateTime(timezone=True), nullable=True),
     sa.CheckConstraint("funding_rule IN ('all_or_nothing', 'flexible')", name=op.f('ck_projects_funding_rule_known')),
     sa.CheckConstraint("instrument IN ('donation', 'equity', 'loan', 'revenue_share')", name=op.f('ck_projects_instrument_known')),
-    sa.CheckConstraint("status IN ('approved', 'cancelled', 'changes_requested', 'draft', 'in_review', 'published', 'rejected', 'submitted', 'suspended')", name=op.f('ck_projects_status_known')),
+    sa.CheckConstraint("status IN ('approved', 'cancelled', 'changes_requested', 'completed', 'draft', 'failed', 'funded', 'in_implementation', 'in_review', 'published', 'rejected', 'submitted', 'suspended')", name=op.f('ck_projects_status_known')),
     sa.CheckConstraint('campaign_ends_on > campaign_starts_on', name=op.f('ck_projects_campaign_dates_ordered')),
     sa.CheckConstraint('expected_jobs IS NULL OR expected_jobs >= 0', name=op.f('ck_projects_jobs_not_negative')),
     sa.CheckConstraint('min_ticket_minor > 0 AND min_ticket_minor <= target_minor', name=op.f('ck_projects_min_ticket_in_range')),

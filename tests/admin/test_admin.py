@@ -11,6 +11,7 @@ from marketplace.reference.models import Region
 from tests.factories import PASSWORD
 
 ADMIN_PAGES = ["/admin/", "/admin/organisations", "/admin/users", "/admin/reference", "/admin/audit",
+               "/admin/checklist",
                "/admin/organisations/new", "/admin/users/new"]
 
 
@@ -130,3 +131,24 @@ def test_admin_lists_take_a_fixed_number_of_queries(browserless, make, count_que
         for page in pages:
             browserless.client.get(page)
     assert len(many) == len(few)
+
+
+def test_admin_configures_the_due_diligence_checklist(app, browserless, make):
+    from marketplace.projects.models import DueDiligenceItem
+    from marketplace.projects.vetting import checklist_items
+
+    browserless.login(make.admin().email, PASSWORD)
+    added = browserless.post_form("/admin/checklist", {
+        "code": "insurance", "label_en": "Insurance policy on file", "label_fr": "Police d'assurance au dossier",
+        "label_ar": "وثيقة التأمين في الملف"})
+    assert added.status_code == 302
+    duplicate = browserless.post_form("/admin/checklist", {
+        "code": "insurance", "label_en": "x", "label_fr": "x", "label_ar": "x"})
+    assert duplicate.status_code == 422
+    with app.app_context():
+        item = db.session.scalar(select(DueDiligenceItem).where(DueDiligenceItem.code == "aml_screening"))
+    browserless.post_form(f"/admin/checklist/{item.id}/active", {"active": "0"}, form_url="/admin/checklist")
+    with app.app_context():
+        codes = [i.code for i in checklist_items()]
+        assert "insurance" in codes and "aml_screening" not in codes
+        assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "checklist.item_retired"))

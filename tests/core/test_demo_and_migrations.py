@@ -39,11 +39,11 @@ def test_seed_demo_is_idempotent_and_audited(app, runner):
             db.session.scalar(select(func.count(Organisation.id))),
         )
     second = runner.invoke(args=["seed-demo"])
-    assert "0 organisations, 0 users, 0 memberships new" in second.output
+    assert "0 organisations, 0 users, 0 memberships, 0 projects new" in second.output
     with app.app_context():
         assert counts == (db.session.scalar(select(func.count(User.id))),
                           db.session.scalar(select(func.count(Organisation.id))))
-        assert counts[0] == 9
+        assert counts[0] == 27  # 9 role representatives and 18 listing-organisation staff accounts
         assert verify_chain().ok
 
 
@@ -65,3 +65,21 @@ def test_each_demo_role_can_log_in(app, runner, browserless):
         assert shown in html, email
         assert hidden not in html, email
         browserless.logout()
+
+
+def test_demo_projects_follow_the_reference_mix(app, runner):
+    from marketplace.projects.models import Project, ProjectDocument, ProjectPhoto
+
+    runner.invoke(args=["seed-demo"])
+    with app.app_context():
+        statuses = dict(db.session.execute(select(Project.status, func.count()).group_by(Project.status)).all())
+        assert statuses == {"draft": 2, "in_review": 3, "published": 12, "funded": 7, "in_implementation": 7,
+                            "completed": 9}
+        assert db.session.scalar(select(func.count(ProjectDocument.id))) == 38 * 3 + 2 * 2
+        assert db.session.scalar(select(func.count(ProjectPhoto.id))) == 40
+        p07 = db.session.scalar(select(Project).where(Project.code == "P07"))
+        assert (p07.target_minor, p07.currency, p07.status) == (1_674_000_000, "MAD", "published")
+        assert verify_chain().ok
+    client = app.test_client()
+    assert "12 projects" in client.get("/projects/").get_data(as_text=True)
+    assert client.get("/projects/?region=MA-02").status_code == 200

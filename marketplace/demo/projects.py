@@ -1,0 +1,175 @@
+"""The 40 demo listings, taken through the real lifecycle by the demo staff of each organisation.
+
+Statuses that later features reach (funded, in implementation, completed) are set directly after
+publication and recorded as demo history, since their own transitions arrive with those features.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from marketplace.accounts.models import User
+from marketplace.audit.services import record
+from marketplace.demo.files import landscape_photo, text_pdf
+from marketplace.demo.projects_data import INSTRUMENT_OF_SCHEME, PROGRAMMES, PROJECTS, SECTOR_TEXT, STATUS_MAP
+from marketplace.extensions import db
+from marketplace.models_common import utcnow
+from marketplace.organisations.models import Organisation
+from marketplace.programmes.models import Programme
+from marketplace.projects.lifecycle import transition
+from marketplace.projects.models import Project, ProjectTransition
+from marketplace.projects.services import ListingInput, create_draft
+from marketplace.projects.uploads import add_document, add_photo
+from marketplace.projects.vetting import checklist_items, save_checklist
+from marketplace.reference.models import Country, Region, Sector
+
+BANK_SLUG = "org-03-banque-atlas"
+ASSOCIATION_OF = {"P33": "assoc-ait-youssef-bruxelles", "P34": "assoc-draa-gennevilliers",
+                  "P35": "assoc-atlas-bologna", "P36": "assoc-rif-rotterdam"}
+
+
+def owner_slug(code: str, region: str, scheme: str) -> str:
+    """Which demo organisation lists each project (b.4's default role assignment)."""
+    if code == "P04":
+        return "nador-paramedical"
+    if scheme in {"MDM", "INT"}:
+        return "org-05-region-oriental" if region == "MA-02" else f"cri-{region.lower()}"
+    return {"FOR": "incubateur-startup-maroc", "EQ": "org-04-agence-migration"}.get(scheme) or ASSOCIATION_OF[code]
+
+
+def owner_slugs() -> set[str]:
+    return {owner_slug(code, region, scheme) for code, _, _, region, _, scheme, *_ in PROJECTS}
+
+
+def seed_programmes() -> int:
+    existing = set(db.session.scalars(select(Programme.code)))
+    added = 0
+    for code, name_en, name_fr, name_ar in PROGRAMMES:
+        if code not in existing:
+            db.session.add(Programme(code=code, name_en=name_en, name_fr=name_fr, name_ar=name_ar))
+            added += 1
+    db.session.flush()
+    return added
+
+
+def _mad(amount: int) -> str:
+    return f"{amount:,}".replace(",", " ") + " MAD"
+
+
+def _texts(row, region: Region, programme: Programme, owner: Organisation) -> dict:
+    _code, title_fr, title_en, _region, sector, scheme, total, share, _status, jobs = row
+    phrase_fr, phrase_en, _ = SECTOR_TEXT[sector]
+    description = (
+        f"## Le projet\n\n**{title_fr}** est porté par {owner.name} dans la région {region.name_fr} "
+        f"({region.capital}). Il renforce {phrase_fr} et s'appuie sur un promoteur issu de la diaspora.\n\n"
+        f"## Le financement\n\n| Poste | Montant |\n|---|---|\n| Coût total | {_mad(total)} |\n"
+        f"| Apport de la diaspora (cette campagne) | {_mad(share)} |\n| Autres financements "
+        f"({programme.name_fr}) | {_mad(total - share)} |\n\n"
+        f"## Impact attendu\n\n{jobs} emplois équivalent temps plein à pleine activité"
+        f"{', dont une part réservée aux femmes et aux jeunes de la région' if jobs else ''}.\n"
+    )
+    risks = {
+        "MDM": "Retards de chantier ou d'équipement; dépendance au prêt bancaire; montée en charge plus lente "
+               "que prévu. Les fonds propres investis peuvent être perdus en tout ou partie.",
+        "INT": "Remboursement du prêt dépendant des premières ventes; garantie partielle seulement.",
+        "FOR": "Très petite entreprise: chiffre d'affaires incertain les deux premières années.",
+        "3X1": "Don: aucun retour financier; risque de retard des cofinancements publics.",
+        "EQ": "Participation minoritaire non cotée, difficile à revendre; risque technologique et de marché.",
+    }[scheme]
+    return {
+        "description": description,
+        "summary": f"{title_fr}: {phrase_fr} dans la région {region.name_fr}. Apport recherché auprès de la "
+                   f"diaspora: {_mad(share)}.",
+        "translations": {"en": {"title": title_en,
+                                "summary": f"{title_en}: {phrase_en} in the {region.name_en} region. "
+                                           f"Diaspora contribution sought: {_mad(share)}."}},
+        "risks": risks,
+    }
+
+
+def _staff(slug: str) -> User:
+    return db.session.scalar(select(User).where(User.email == f"staff.{slug}@demo.passerelle.org"))
+
+
+def seed_projects(*, reviewer: User, banker: User, today: date | None = None) -> int:
+    """Create the listings of b.5 that are missing, each walked to its listed state."""
+    today = today or date.today()
+    existing = set(db.session.scalars(select(Project.code).where(Project.code.is_not(None))))
+    organisations = {o.slug: o for o in db.session.scalars(select(Organisation))}
+    programmes = {p.code: p for p in db.session.scalars(select(Programme))}
+    regions = {r.iso_code: r for r in db.session.scalars(select(Region))}
+    sectors = {s.code: s for s in db.session.scalars(select(Sector))}
+    morocco = db.session.scalar(select(Country).where(Country.iso2 == "MA"))
+    bank = organisations[BANK_SLUG]
+    created = 0
+    for index, row in enumerate(PROJECTS):
+        code, title_fr, _, region_code, sector_code, scheme, total, share, status, jobs = row
+        if code in existing:
+            continue
+        owner = organisations[owner_slug(code, region_code, scheme)]
+        actor = _staff(owner.slug)
+        texts = _texts(row, regions[region_code], programmes[scheme], owner)
+        data = ListingInput(
+            title=title_fr, summary=texts["summary"], description=texts["description"],
+            translations=texts["translations"], country_id=morocco.id, region_id=regions[region_code].id,
+            sector_id=sectors[sector_code].id, instrument=INSTRUMENT_OF_SCHEME[scheme],
+            funding_rule="flexible" if scheme == "3X1" else "all_or_nothing", currency="MAD",
+            target=str(share), min_ticket=str(min(share, 500 if scheme == "3X1" else 5000)),
+            campaign_starts_on=today, campaign_ends_on=today + timedelta(days=45 + index % 30),
+            language="fr", programme_id=programmes[scheme].id, partner_bank_id=bank.id, risks=texts["risks"],
+            expected_jobs=jobs, sdg_goals=[*SECTOR_TEXT[sector_code][2], 17],
+        )
+        project = create_draft(actor=actor, organisation=owner, data=data, today=today, code=code, is_demo=True)
+        _attach_files(project, code, title_fr, sector_code, total, share, with_bank_letter=status != "draft")
+        _walk(project, STATUS_MAP[status], index=index, owner=actor, reviewer=reviewer, banker=banker, today=today)
+        created += 1
+    return created
+
+
+def _attach_files(project: Project, code: str, title: str, sector: str, total: int, share: int, *,
+                  with_bank_letter: bool) -> None:
+    add_document(project, actor=None, kind="kiis", title=f"Fiche d'informations clés — {code}",
+                 filename=f"{code}-kiis.pdf", data=text_pdf(f"Fiche d'informations clés — {code}", [
+                     title, f"Coût total : {_mad(total)}", f"Apport diaspora recherché : {_mad(share)}",
+                     "Document de démonstration : données fictives."]))
+    add_document(project, actor=None, kind="feasibility", title="Étude de faisabilité (synthèse)",
+                 filename=f"{code}-faisabilite.pdf", data=text_pdf(f"Étude de faisabilité — {code}", [
+                     title, "Marché, plan d'affaires et prévisions sur cinq ans.",
+                     "Document de démonstration : données fictives."]))
+    if with_bank_letter:
+        add_document(project, actor=None, kind="bank_letter", title="Lettre d'accord de principe de la banque",
+                     filename=f"{code}-banque.pdf", is_public=False, data=text_pdf(f"Banque Atlas — {code}", [
+                         "Accord de principe sous réserve de la due diligence.",
+                         "Document de démonstration : données fictives."]))
+    add_photo(project, actor=None, data=landscape_photo(sector, int(code[1:])), caption=title)
+
+
+def _walk(project: Project, target: str, *, index: int, owner: User, reviewer: User, banker: User,
+          today: date) -> None:
+    if target == "draft":
+        return
+    transition(project, "submit", actor=owner, today=today)
+    transition(project, "start_review", actor=reviewer, today=today)
+    if target == "in_review":
+        return
+    save_checklist(project, actor=banker, co_sign=True,
+                   answers={item.id: (True, "Vérifié en agence (démo).") for item in checklist_items()})
+    transition(project, "approve", actor=reviewer, today=today, note="Dossier complet (démo).")
+    transition(project, "publish", actor=owner, today=today)
+    started = today - timedelta(days=5 + (index * 7) % 40)
+    project.campaign_starts_on = started
+    project.campaign_ends_on = started + timedelta(days=60 + index % 30)
+    if target == "published":
+        return
+    # Later statuses belong to features still to come: set them as demo history, visibly.
+    project.campaign_ends_on = today - timedelta(days=10 + index % 60)
+    project.campaign_starts_on = project.campaign_ends_on - timedelta(days=60)
+    db.session.add(ProjectTransition(project_id=project.id, action="demo_history", from_status="published",
+                                     to_status=target, note="Demo data: state set directly."))
+    project.status = target
+    project.updated_at = utcnow()
+    db.session.flush()
+    record("project.demo_status_set", object_type="project", object_id=project.id,
+           before={"status": "published"}, after={"status": target}, note="demo data")
