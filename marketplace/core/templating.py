@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from flask import Flask, request, url_for
-from flask_babel import format_currency
+from flask_babel import format_currency, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -21,10 +21,13 @@ def _is_bank_member(user) -> bool:
 
 
 # (endpoint, label, roles that see it or a predicate on the user); None means everyone.
+def _is_anonymous(user) -> bool:
+    return not user.is_authenticated
+
+
 NAVIGATION = [
-    ("core.home", _l("Home"), None),
     ("projects.catalogue", _l("Projects"), None),
-    ("core.how_it_works", _l("How it works"), None),
+    ("core.how_it_works", _l("How it works"), _is_anonymous),
     ("accounts.profile", _l("Investor profile"), {ROLE_INVESTOR}),
     ("projects.mine", _l("Our listings"), {ROLE_PARTNER, ROLE_AUTHORITY}),
     ("vetting.bank_queue", _l("Due diligence"), _is_bank_member),
@@ -72,6 +75,7 @@ ACTION_BUTTONS = {
     "resume": _l("Resume"),
     "cancel": _l("Cancel the project"),
     "back_to_review": _l("Back to review after a material change"),
+    "demo_history": _l("Status set by the demo data"),
 }
 
 FIELD_LABELS = {
@@ -102,10 +106,15 @@ def register_template_helpers(app: Flask) -> None:
 
     @app.template_filter("money")
     def money_filter(minor: int | None, currency: str) -> str:
-        """Integer minor units shown in the visitor's locale, e.g. 1 500 000,00 MAD."""
+        """Integer minor units in the visitor's locale; whole amounts without decimals (1 500 000 MAD)."""
         if minor is None:
             return "—"
-        return format_currency(to_major(minor, currency), currency)
+        amount = to_major(minor, currency)
+        locale = get_locale()
+        pattern = locale.currency_formats["standard"].pattern
+        if amount == amount.to_integral_value():
+            pattern = pattern.replace(".00", "")
+        return format_currency(amount, currency, format=pattern, currency_digits=False)
 
     @app.template_filter("audit_json")
     def audit_json_filter(value) -> str:

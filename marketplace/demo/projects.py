@@ -62,7 +62,7 @@ def _texts(row, region: Region, programme: Programme, owner: Organisation) -> di
     _code, title_fr, title_en, _region, sector, scheme, total, share, _status, jobs = row
     phrase_fr, phrase_en, _ = SECTOR_TEXT[sector]
     description = (
-        f"## Le projet\n\n**{title_fr}** est porté par {owner.name} dans la région {region.name_fr} "
+        f"**{title_fr}** est porté par {owner.name} dans la région {region.name_fr} "
         f"({region.capital}). Il renforce {phrase_fr} et s'appuie sur un promoteur issu de la diaspora.\n\n"
         f"## Le financement\n\n| Poste | Montant |\n|---|---|\n| Coût total | {_mad(total)} |\n"
         f"| Apport de la diaspora (cette campagne) | {_mad(share)} |\n| Autres financements "
@@ -80,11 +80,12 @@ def _texts(row, region: Region, programme: Programme, owner: Organisation) -> di
     }[scheme]
     return {
         "description": description,
-        "summary": f"{title_fr}: {phrase_fr} dans la région {region.name_fr}. Apport recherché auprès de la "
-                   f"diaspora: {_mad(share)}.",
+        "summary": f"Un projet pour {phrase_fr} dans la région {region.name_fr}, cofinancé par "
+                   f"{programme.name_fr}. Apport recherché auprès de la diaspora : {_mad(share)}.",
         "translations": {"en": {"title": title_en,
-                                "summary": f"{title_en}: {phrase_en} in the {region.name_en} region. "
-                                           f"Diaspora contribution sought: {_mad(share)}."}},
+                                "summary": f"A project for {phrase_en} in the {region.name_en} region, "
+                                           f"co-financed under {programme.name_en}. Diaspora contribution "
+                                           f"sought: {_mad(share)}."}},
         "risks": risks,
     }
 

@@ -146,6 +146,13 @@ class Project(db.Model):
                 return value
         return getattr(self, field)
 
+    def shown_language(self, field: str = "title") -> str:
+        """The language the visitor actually reads for this field (for lang= and text direction)."""
+        language = current_language()
+        if language != self.language and (self.translations or {}).get(language, {}).get(field):
+            return language
+        return self.language
+
     @property
     def display_title(self) -> str:
         return self.translated("title")

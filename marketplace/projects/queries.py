@@ -96,11 +96,13 @@ def _search_clause(q: str):
     ])
 
 
-def catalogue(query: CatalogueQuery, *, today: date) -> tuple[list[Project], int]:
-    """Published projects matching the filters, one page of them, and how many match in all."""
+def catalogue(query: CatalogueQuery, *, today: date) -> tuple[list[tuple[Project, int | None]], int]:
+    """Published projects matching the filters (each with its first photo's id), one page, and the total."""
     total = func.count().over().label("total")
+    first_photo = (select(func.min(ProjectPhoto.id)).where(ProjectPhoto.project_id == Project.id)
+                   .correlate(Project).scalar_subquery().label("photo_id"))
     statement = (
-        select(Project, total)
+        select(Project, total, first_photo)
         .where(Project.status.in_(CATALOGUE_STATUSES))
         .options(joinedload(Project.region), joinedload(Project.sector), joinedload(Project.country),
                  joinedload(Project.organisation))
@@ -141,7 +143,7 @@ def catalogue(query: CatalogueQuery, *, today: date) -> tuple[list[Project], int
     }[query.sort]
     statement = statement.order_by(*order).limit(PER_PAGE).offset((query.page - 1) * PER_PAGE)
     rows = db.session.execute(statement).unique().all()
-    return [row[0] for row in rows], (rows[0].total if rows else 0)
+    return [(row[0], row.photo_id) for row in rows], (rows[0].total if rows else 0)
 
 
 def project_for_page(project_id: int) -> Project | None:

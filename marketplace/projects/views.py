@@ -23,7 +23,7 @@ from marketplace.projects.forms import (
     QuestionForm,
     UpdateForm,
 )
-from marketplace.projects.lifecycle import available_actions
+from marketplace.projects.lifecycle import available_actions, current_due_diligence
 from marketplace.projects.listing_form import form_to_input, prepare_form, project_to_form
 from marketplace.projects.models import INSTRUMENTS, SDG_GOALS, ProjectDocument, ProjectPhoto, ProjectQuestion
 from marketplace.reference.queries import catalogue_filter_options
@@ -77,6 +77,7 @@ def show(project_id: int):
     return render_template(
         "projects/show.html", project=project, page=data, roles=roles, today=date.today(),
         actions=available_actions(project, current_user) if roles else [],
+        due_diligence=current_due_diligence(project) if roles else None,
         decision_form=DecisionForm(), question_form=QuestionForm(), answer_form=AnswerForm(),
         update_form=UpdateForm(), document_form=DocumentForm(), photo_form=PhotoForm(),
     )

@@ -21,7 +21,8 @@
   }
   // Destructive actions ask first: forms carry their question in data-confirm.
   document.addEventListener("submit", function (event) {
-    var question = event.target.getAttribute("data-confirm");
+    var button = event.submitter;
+    var question = (button && button.getAttribute("data-confirm")) || event.target.getAttribute("data-confirm");
     if (question && !window.confirm(question)) {
       event.preventDefault();
     }

@@ -87,7 +87,7 @@ def test_sorting_by_funding_and_closing_date(client, catalogue):
 def test_progress_and_amounts_are_shown_in_the_visitors_locale(client, catalogue):
     html = client.get("/projects/?sector=AGR").get_data(as_text=True)
     assert 'value="99"' in html  # 1,240,000 of 1,250,000 MAD
-    assert "MAD1,240,000.00" in html
+    assert "MAD1,240,000" in html and "MAD1,240,000.00" not in html  # whole amounts without decimals
 
 
 def test_catalogue_takes_a_fixed_number_of_queries(app, client, catalogue, cast, projects, count_queries):
