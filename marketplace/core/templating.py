@@ -14,6 +14,7 @@ from marketplace.core.markdown import render_markdown
 from marketplace.i18n import current_language, text_direction
 from marketplace.money import to_major
 from marketplace.notifications.services import unread_count
+from marketplace.projects.models import SDG_NAMES
 
 
 def _is_bank_member(user) -> bool:
@@ -101,6 +102,7 @@ def register_template_helpers(app: Flask) -> None:
             "role_labels": ROLE_LABELS,
             "action_labels": ACTION_BUTTONS,
             "field_labels": FIELD_LABELS,
+            "sdg_names": SDG_NAMES,
             "unread_notifications": unread_count(current_user.id) if current_user.is_authenticated else 0,
         }
 

@@ -12,10 +12,12 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from marketplace.money import SUPPORTED_CURRENCIES
-from marketplace.projects.models import DOCUMENT_KINDS, FUNDING_RULES, INSTRUMENTS
+from marketplace.projects.models import DOCUMENT_KINDS, FUNDING_RULES, INSTRUMENTS, SDG_NAMES
 
 LANGUAGE_CHOICES = [("fr", "Français"), ("en", "English"), ("ar", "العربية")]
 
@@ -54,8 +56,11 @@ class ProjectForm(FlaskForm):
                           description=_l("What could go wrong, and what investors could lose."))
     expected_jobs = IntegerField(_l("Expected jobs (full-time equivalent)"),
                                  validators=[Optional(), NumberRange(min=0, max=1_000_000)])
-    sdg_goals = SelectMultipleField(_l("Sustainable Development Goals"), coerce=int,
-                                    choices={n: str(n) for n in range(1, 18)}, validators=[Optional()])
+    sdg_goals = SelectMultipleField(
+        _l("Sustainable Development Goals"), coerce=int, validators=[Optional()],
+        choices=[SelectChoice(n, f"{n} · {name}") for n, name in SDG_NAMES.items()],
+        widget=ListWidget(prefix_label=False), option_widget=CheckboxInput(),
+    )
 
 
 class DecisionForm(FlaskForm):

@@ -25,7 +25,7 @@ from marketplace.projects.forms import (
 )
 from marketplace.projects.lifecycle import available_actions, current_due_diligence
 from marketplace.projects.listing_form import form_to_input, prepare_form, project_to_form
-from marketplace.projects.models import INSTRUMENTS, SDG_GOALS, ProjectDocument, ProjectPhoto, ProjectQuestion
+from marketplace.projects.models import INSTRUMENTS, SDG_NAMES, ProjectDocument, ProjectPhoto, ProjectQuestion
 from marketplace.reference.queries import catalogue_filter_options
 
 bp = Blueprint("projects", __name__, url_prefix="/projects")
@@ -61,7 +61,7 @@ def catalogue_choices() -> dict:
     """Fixed option lists of the catalogue filters, translated."""
     return {
         "instrument_choices": [(k, str(v)) for k, v in INSTRUMENTS.items()],
-        "sdg_choices": [(n, _("Goal %(n)d", n=n)) for n in SDG_GOALS],
+        "sdg_choices": [(n, f"{n} · {name}") for n, name in SDG_NAMES.items()],
         "state_choices": [("open", _("Open for pledges")), ("closing_soon", _("Closing within 14 days")),
                           ("fully_pledged", _("Target reached")), ("upcoming", _("Opening soon"))],
         "sort_choices": [("newest", _("Newest")), ("closing", _("Closing soon")), ("funded", _("Most funded")),

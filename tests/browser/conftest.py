@@ -29,7 +29,8 @@ def live_server(app):
 def screenshot(page):
     ARTIFACTS.mkdir(exist_ok=True)
 
-    def take(name: str) -> None:
-        page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    def take(name: str, target=None) -> None:
+        """Save a full-page screenshot of `target` (default: the test's own page) for people to look at."""
+        (target or page).screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
     return take
