@@ -9,13 +9,10 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from marketplace.accounts.models import User, new_session_token
-from marketplace.accounts.passwords import hash_password, password_problems
-from marketplace.accounts.services import find_user_by_email
+from marketplace.accounts.models import User
+from marketplace.accounts.services import find_user_by_email, set_new_password
 from marketplace.audit.services import record
-from marketplace.errors import DomainError
 from marketplace.extensions import db
-from marketplace.models_common import utcnow
 from marketplace.notifications.models import OutboxEmail
 
 TOKEN_MAX_AGE = 3600
@@ -61,12 +58,6 @@ def request_reset(email: str) -> None:
 
 
 def reset_password(user: User, new_password: str) -> None:
-    problems = password_problems(new_password, user_inputs=[user.email, user.display_name])
-    if problems:
-        raise DomainError(" ".join(problems), field="new_password")
-    user.password_hash = hash_password(new_password)
-    user.password_changed_at = utcnow()
-    user.session_token = new_session_token()
-    db.session.flush()
+    set_new_password(user, new_password)
     record("account.password_reset", actor=user, object_type="user", object_id=user.id,
            note="all sessions were signed out")

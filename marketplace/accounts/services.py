@@ -108,13 +108,18 @@ def change_password(user: User, *, current_password: str, new_password: str) -> 
         raise DomainError(_("Your current password is not correct."), field="current_password")
     if current_password == new_password:
         raise DomainError(_("Choose a password different from the current one."), field="new_password")
+    set_new_password(user, new_password)
+    record("account.password_changed", actor=user, object_type="user", object_id=user.id,
+           note="all other sessions were signed out")
+
+
+def set_new_password(user: User, new_password: str) -> None:
+    """Check the policy, store the new hash and rotate the session token (every other session ends)."""
     _check_password(new_password, email=user.email, display_name=user.display_name, field="new_password")
     user.password_hash = hash_password(new_password)
     user.password_changed_at = utcnow()
     user.session_token = new_session_token()
     db.session.flush()
-    record("account.password_changed", actor=user, object_type="user", object_id=user.id,
-           note="all other sessions were signed out")
 
 
 def end_other_sessions(user: User) -> None:

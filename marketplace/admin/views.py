@@ -20,7 +20,7 @@ from marketplace.admin.forms import (
     UserMembershipForm,
 )
 from marketplace.audit.models import AuditEvent
-from marketplace.core.forms import attach_error, page_number
+from marketplace.core.forms import apply_and_report, attach_error, page_number
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.organisations import services as organisation_services
@@ -199,16 +199,11 @@ def user_add_membership(user_id: int):
     form.organisation_id.choices = _organisation_choices()
     if form.validate_on_submit():
         organisation = db.get_or_404(Organisation, form.organisation_id.data)
-        try:
-            organisation_services.add_membership(actor=current_user, organisation=organisation, user=user,
-                                                 role=form.role.data)
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
-            flash(_("%(name)s is now a member of %(organisation)s.", name=user.display_name,
-                    organisation=organisation.name), "success")
+        apply_and_report(
+            lambda: organisation_services.add_membership(actor=current_user, organisation=organisation, user=user,
+                                                         role=form.role.data),
+            _("%(name)s is now a member of %(organisation)s.", name=user.display_name, organisation=organisation.name),
+        )
     else:
         flash(_("Choose an organisation and a role."), "error")
     return redirect(url_for("admin.user_detail", user_id=user.id))
@@ -220,14 +215,8 @@ def user_set_active(user_id: int):
     form = ConfirmForm()
     if form.validate_on_submit():
         activate = request.form.get("active") == "1"
-        try:
-            account_services.set_active(user, active=activate, actor=current_user)
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
-            flash(_("The account is reactivated.") if activate else _("The account is suspended."), "success")
+        apply_and_report(lambda: account_services.set_active(user, active=activate, actor=current_user),
+                         _("The account is reactivated.") if activate else _("The account is suspended."))
     return redirect(url_for("admin.user_detail", user_id=user.id))
 
 

@@ -1,8 +1,12 @@
 """Turning a service's DomainError into errors shown on the form that caused it."""
 
+from collections.abc import Callable
+
+from flask import flash
 from flask_wtf import FlaskForm
 
 from marketplace.errors import DomainError
+from marketplace.extensions import db
 
 
 def attach_error(form: FlaskForm, error: DomainError) -> None:
@@ -21,3 +25,16 @@ def page_number(args) -> int:
     """The `page` query argument as a number from 1 to 10,000; anything else means page 1."""
     raw = (args.get("page") or "1").strip()
     return int(raw) if raw.isdigit() and 0 < int(raw) <= MAX_PAGE else 1
+
+
+def apply_and_report(action: Callable[[], object], success: str) -> bool:
+    """Run one service call for a POST button: commit and flash `success`, or roll back and flash the refusal."""
+    try:
+        action()
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return False
+    db.session.commit()
+    flash(success, "success")
+    return True

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 
+from babel.numbers import format_currency as babel_format_currency
 from flask import Flask, request, url_for
-from flask_babel import format_currency, get_locale
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -116,7 +117,7 @@ def register_template_helpers(app: Flask) -> None:
         pattern = locale.currency_formats["standard"].pattern
         if amount == amount.to_integral_value():
             pattern = pattern.replace(".00", "")
-        return format_currency(amount, currency, format=pattern, currency_digits=False)
+        return babel_format_currency(amount, currency, format=pattern, locale=locale, currency_digits=False)
 
     @app.template_filter("audit_json")
     def audit_json_filter(value) -> str:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from marketplace.accounts.forms import ConfirmForm
 from marketplace.accounts.services import find_user_by_email
-from marketplace.core.forms import attach_error
+from marketplace.core.forms import apply_and_report, attach_error
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.organisations import services
@@ -105,14 +105,8 @@ def change_role(organisation_id: int, membership_id: int):
     membership = _membership_or_404(organisation, membership_id)
     form = MembershipRoleForm()
     if form.validate_on_submit():
-        try:
-            services.change_membership_role(membership, actor=current_user, role=form.role.data)
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
-            flash(_("The role is changed."), "success")
+        apply_and_report(lambda: services.change_membership_role(membership, actor=current_user,
+                                                                 role=form.role.data), _("The role is changed."))
     else:
         flash(_("Choose a known role."), "error")
     return redirect(url_for("organisations.show", organisation_id=organisation.id))
@@ -124,16 +118,9 @@ def remove_member(organisation_id: int, membership_id: int):
     organisation = _organisation_or_404(organisation_id)
     authorize(current_user, MANAGE, organisation)
     membership = _membership_or_404(organisation, membership_id)
-    form = ConfirmForm()
-    if form.validate_on_submit():
-        try:
-            services.remove_membership(membership, actor=current_user)
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
-            flash(_("The member is removed."), "success")
+    if ConfirmForm().validate_on_submit():
+        apply_and_report(lambda: services.remove_membership(membership, actor=current_user),
+                         _("The member is removed."))
     return redirect(url_for("organisations.show", organisation_id=organisation.id))
 
 
@@ -145,12 +132,6 @@ def leave(organisation_id: int):
     if membership is None:
         abort(404)
     if ConfirmForm().validate_on_submit():
-        try:
-            services.remove_membership(membership, actor=current_user)
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
-            flash(_("You left the organisation."), "success")
+        apply_and_report(lambda: services.remove_membership(membership, actor=current_user),
+                         _("You left the organisation."))
     return redirect(url_for("organisations.mine"))

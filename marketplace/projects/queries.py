@@ -98,15 +98,10 @@ def _search_clause(q: str):
 
 def catalogue(query: CatalogueQuery, *, today: date) -> tuple[list[tuple[Project, int | None]], int]:
     """Published projects matching the filters (each with its first photo's id), one page, and the total."""
-    total = func.count().over().label("total")
-    first_photo = (select(func.min(ProjectPhoto.id)).where(ProjectPhoto.project_id == Project.id)
-                   .correlate(Project).scalar_subquery().label("photo_id"))
-    statement = (
-        select(Project, total, first_photo)
-        .where(Project.status.in_(CATALOGUE_STATUSES))
-        .options(joinedload(Project.region), joinedload(Project.sector), joinedload(Project.country),
-                 joinedload(Project.organisation))
-    )
+    # Step one, inside the statement: filter, count and page over the projects table alone, so the
+    # window count and the sort never pay for joins; step two joins names and photos to that page only.
+    statement = select(Project.id, func.count().over().label("total")).where(
+        Project.status.in_(CATALOGUE_STATUSES))
     if query.country:
         statement = statement.where(Project.country_id == select(Country.id).where(
             Country.iso2 == query.country).scalar_subquery())
@@ -141,8 +136,16 @@ def catalogue(query: CatalogueQuery, *, today: date) -> tuple[list[tuple[Project
         "funded": [(Project.pledged_minor * 1.0 / Project.target_minor).desc(), Project.id],
         "target": [Project.target_minor.desc(), Project.id],
     }[query.sort]
-    statement = statement.order_by(*order).limit(PER_PAGE).offset((query.page - 1) * PER_PAGE)
-    rows = db.session.execute(statement).unique().all()
+    page = statement.order_by(*order).limit(PER_PAGE).offset((query.page - 1) * PER_PAGE).subquery()
+    first_photo = (select(func.min(ProjectPhoto.id)).where(ProjectPhoto.project_id == Project.id)
+                   .correlate(Project).scalar_subquery().label("photo_id"))
+    rows = db.session.execute(
+        select(Project, page.c.total, first_photo)
+        .join(page, page.c.id == Project.id)
+        .options(joinedload(Project.region), joinedload(Project.sector), joinedload(Project.country),
+                 joinedload(Project.organisation))
+        .order_by(*order)
+    ).unique().all()
     return [(row[0], row.photo_id) for row in rows], (rows[0].total if rows else 0)
 
 

@@ -9,20 +9,14 @@ from flask_login import current_user, login_required
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.projects import queries, services, vetting
-from marketplace.projects.access import BANK, can_view, project_roles
+from marketplace.projects.access import BANK, project_roles
 from marketplace.projects.forms import DecisionForm
 from marketplace.projects.lifecycle import TRANSITIONS, current_due_diligence, transition
 from marketplace.projects.notify import recipients
+from marketplace.projects.views import visible_project_or_404
 
 bp = Blueprint("vetting", __name__)
 ID = "<int(max=2147483647):project_id>"
-
-
-def _visible_project(project_id: int):
-    project = queries.project_for_page(project_id)
-    if project is None or not can_view(current_user, project):
-        abort(404)
-    return project
 
 
 @bp.get("/review")
@@ -49,7 +43,7 @@ def bank_queue():
 @login_required
 def act(project_id: int, action: str):
     """Apply one lifecycle action with its note; refusals come back as a message, nothing changed."""
-    project = _visible_project(project_id)
+    project = visible_project_or_404(project_id)
     if action not in TRANSITIONS:
         abort(404)
     form = DecisionForm()
@@ -70,7 +64,7 @@ def act(project_id: int, action: str):
 @bp.route(f"/projects/{ID}/due-diligence", methods=["GET", "POST"])
 @login_required
 def checklist(project_id: int):
-    project = _visible_project(project_id)
+    project = visible_project_or_404(project_id)
     roles = project_roles(current_user, project)
     review = current_due_diligence(project)
     items = vetting.checklist_items()
@@ -106,7 +100,7 @@ def checklist(project_id: int):
 @login_required
 def versions(project_id: int):
     """Two versions side by side: the fields that changed, old and new."""
-    project = _visible_project(project_id)
+    project = visible_project_or_404(project_id)
     if not project_roles(current_user, project):
         abort(404)
     all_versions = services.versions_of(project)

@@ -8,7 +8,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from marketplace.core.forms import attach_error
+from marketplace.core.forms import apply_and_report, attach_error
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.i18n import current_language
@@ -32,15 +32,17 @@ bp = Blueprint("projects", __name__, url_prefix="/projects")
 ID = "<int(max=2147483647):project_id>"
 
 
-def _project_or_404(project_id: int):
+def visible_project_or_404(project_id: int):
+    """The project if the user may see it: public listings to everyone, others to their parties only."""
     project = queries.project_for_page(project_id)
     if project is None or not can_view(current_user, project):
         abort(404)
     return project
 
 
-def _owned_project_or_404(project_id: int):
-    project = _project_or_404(project_id)
+def owned_project_or_404(project_id: int):
+    """The project if the user belongs to its owner organisation (403 on public ones, 404 otherwise)."""
+    project = visible_project_or_404(project_id)
     if OWNER not in project_roles(current_user, project):
         abort(404 if project.status not in PUBLIC_STATUSES else 403)
     return project
@@ -71,7 +73,7 @@ def catalogue_choices() -> dict:
 
 @bp.get(f"/{ID}")
 def show(project_id: int):
-    project = _project_or_404(project_id)
+    project = visible_project_or_404(project_id)
     roles = project_roles(current_user, project)
     data = queries.project_page_data(project, include_private=bool(roles))
     return render_template(
@@ -116,7 +118,7 @@ def new():
 @bp.route(f"/{ID}/edit", methods=["GET", "POST"])
 @login_required
 def edit(project_id: int):
-    project = _owned_project_or_404(project_id)
+    project = owned_project_or_404(project_id)
     form = prepare_form(ProjectForm(), organisations=None)
     if request.method == "GET":
         project_to_form(project, form)
@@ -139,17 +141,10 @@ def edit(project_id: int):
 
 
 def _file_upload(project_id: int, form_class, handler, success: str):
-    project = _owned_project_or_404(project_id)
+    project = owned_project_or_404(project_id)
     form = form_class()
     if form.validate_on_submit():
-        try:
-            handler(project, form)
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
-            flash(success, "success")
+        apply_and_report(lambda: handler(project, form), success)
     else:
         flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
     return redirect(url_for("projects.show", project_id=project.id) + "#files")
@@ -179,7 +174,7 @@ def add_photo(project_id: int):
 def document(document_id: int):
     """A PDF, to those who may see it: everyone for public documents of public projects, else the parties."""
     document = db.get_or_404(ProjectDocument, document_id)
-    project = _project_or_404(document.project_id)
+    project = visible_project_or_404(document.project_id)
     if not document.is_public and not project_roles(current_user, project):
         abort(404)
     path = uploads.upload_dir("documents") / document.storage_name
@@ -192,41 +187,29 @@ def document(document_id: int):
 @bp.get("/photos/<int(max=2147483647):photo_id>")
 def photo(photo_id: int):
     photo = db.get_or_404(ProjectPhoto, photo_id)
-    _project_or_404(photo.project_id)
+    visible_project_or_404(photo.project_id)
     return send_file(uploads.upload_dir("photos") / photo.storage_name, mimetype="image/jpeg", max_age=3600)
 
 
 @bp.post(f"/{ID}/updates")
 @login_required
 def post_update(project_id: int):
-    project = _owned_project_or_404(project_id)
+    project = owned_project_or_404(project_id)
     form = UpdateForm()
     if form.validate_on_submit():
-        try:
-            conversation.post_update(project, actor=current_user, title=form.title.data, body=form.body.data)
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
-            flash(_("Your update is published."), "success")
+        apply_and_report(lambda: conversation.post_update(project, actor=current_user, title=form.title.data,
+                                                          body=form.body.data), _("Your update is published."))
     return redirect(url_for("projects.show", project_id=project.id) + "#updates")
 
 
 @bp.post(f"/{ID}/questions")
 @login_required
 def ask(project_id: int):
-    project = _project_or_404(project_id)
+    project = visible_project_or_404(project_id)
     form = QuestionForm()
     if form.validate_on_submit():
-        try:
-            conversation.ask_question(project, actor=current_user, body=form.body.data)
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
-            flash(_("Your question is posted; the project owner will answer it here."), "success")
+        apply_and_report(lambda: conversation.ask_question(project, actor=current_user, body=form.body.data),
+                         _("Your question is posted; the project owner will answer it here."))
     else:
         flash(_("Write your question in a sentence."), "error")
     return redirect(url_for("projects.show", project_id=project.id) + "#questions")
@@ -235,18 +218,12 @@ def ask(project_id: int):
 @bp.post(f"/{ID}/questions/<int(max=2147483647):question_id>/answer")
 @login_required
 def answer(project_id: int, question_id: int):
-    project = _owned_project_or_404(project_id)
+    project = owned_project_or_404(project_id)
     question = db.get_or_404(ProjectQuestion, question_id)
     if question.project_id != project.id:
         abort(404)
     form = AnswerForm()
     if form.validate_on_submit():
-        try:
-            conversation.answer_question(question, project, actor=current_user, answer=form.answer.data)
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
-            flash(_("Your answer is published."), "success")
+        apply_and_report(lambda: conversation.answer_question(question, project, actor=current_user,
+                                                              answer=form.answer.data), _("Your answer is published."))
     return redirect(url_for("projects.show", project_id=project.id) + "#questions")

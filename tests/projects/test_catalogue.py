@@ -24,27 +24,14 @@ def catalogue(app, cast, projects):
         with app.app_context():
             region_id = db.session.scalar(select(Region.id).where(Region.iso_code == region))
             sector_id = db.session.scalar(select(Sector.id).where(Sector.code == sector))
-        ids[key] = publish_with(app, cast, projects, title=title, region_id=region_id, sector_id=sector_id,
-                                instrument=instrument)
+        ids[key] = publish(app, cast, projects, title=title, region_id=region_id, sector_id=sector_id,
+                           instrument=instrument)
     ids["draft"] = projects.draft(owner=cast.owner, organisation=cast.ngo, bank=cast.bank, title="Projet brouillon")
     with app.app_context():
         db.session.get(Project, ids["olive"]).pledged_minor = 124_000_000
         db.session.get(Project, ids["solar"]).campaign_ends_on = date.today() + timedelta(days=5)
         db.session.commit()
     return ids
-
-
-def publish_with(app, cast, projects, **overrides):
-    original = projects.draft
-
-    def draft(**kwargs):
-        return original(**{**kwargs, **overrides})
-
-    projects.draft = draft
-    try:
-        return publish(app, cast, projects)
-    finally:
-        projects.draft = original
 
 
 def titles(client, query: str = "") -> list[str]:

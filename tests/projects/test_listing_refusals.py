@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from marketplace.extensions import db
 from marketplace.projects.models import Project
-from tests.projects.test_vetting_journey import act, client_for, listing_form, publish, status_of
+from tests.projects.test_vetting_journey import act, approve, client_for, listing_form, publish, status_of
 
 
 def project_count(app) -> int:
@@ -129,20 +129,7 @@ def test_submission_needs_a_partner_bank(app, cast, projects):
 
 
 def test_publication_waits_for_the_campaign_start(app, cast, projects):
-    from marketplace.accounts.models import User
-    from marketplace.projects.lifecycle import transition
-    from marketplace.projects.vetting import checklist_items, save_checklist
-
-    project_id = projects.draft(owner=cast.owner, organisation=cast.ngo, bank=cast.bank,
-                                campaign_starts_on=date.today() + timedelta(days=5))
-    with app.app_context():
-        project = db.session.get(Project, project_id)
-        owner, banker, reviewer = (db.session.get(User, u.id) for u in (cast.owner, cast.banker, cast.reviewer))
-        transition(project, "submit", actor=owner)
-        transition(project, "start_review", actor=reviewer)
-        save_checklist(project, actor=banker, answers={i.id: (True, "") for i in checklist_items()}, co_sign=True)
-        transition(project, "approve", actor=reviewer)
-        db.session.commit()
+    project_id = approve(app, cast, projects, campaign_starts_on=date.today() + timedelta(days=5))
     owner_client = client_for(app, cast.owner)
     act(owner_client, project_id, "publish")
     assert status_of(app, project_id) == "approved"

@@ -145,15 +145,15 @@ def test_non_material_edit_of_published_project_publishes_directly(app, cast, pr
         assert (project.status, project.summary, project.needs_reconfirmation) == ("published", "Typo corrigée.", False)
 
 
-def publish(app, cast, projects) -> int:
-    """Drive a project to published through the services (the page journey is tested above)."""
+def approve(app, cast, projects, **overrides) -> int:
+    """Drive a new listing to approved through the services (the page journey is tested above)."""
     from marketplace.accounts.models import User
     from marketplace.projects.lifecycle import transition
     from marketplace.projects.vetting import checklist_items, save_checklist
 
-    project_id = projects.draft(owner=cast.owner, organisation=cast.ngo, bank=cast.bank,
-                                campaign_starts_on=date.today(), campaign_ends_on=date.today() + timedelta(days=60),
-                                risks="Retards de chantier.")
+    values = {"campaign_starts_on": date.today(), "campaign_ends_on": date.today() + timedelta(days=60),
+              "risks": "Retards de chantier.", **overrides}
+    project_id = projects.draft(owner=cast.owner, organisation=cast.ngo, bank=cast.bank, **values)
     with app.app_context():
         project = db.session.get(Project, project_id)
         owner, banker, reviewer = (db.session.get(User, u.id) for u in (cast.owner, cast.banker, cast.reviewer))
@@ -161,6 +161,16 @@ def publish(app, cast, projects) -> int:
         transition(project, "start_review", actor=reviewer)
         save_checklist(project, actor=banker, answers={i.id: (True, "") for i in checklist_items()}, co_sign=True)
         transition(project, "approve", actor=reviewer)
-        transition(project, "publish", actor=owner)
+        db.session.commit()
+    return project_id
+
+
+def publish(app, cast, projects, **overrides) -> int:
+    from marketplace.accounts.models import User
+    from marketplace.projects.lifecycle import transition
+
+    project_id = approve(app, cast, projects, **overrides)
+    with app.app_context():
+        transition(db.session.get(Project, project_id), "publish", actor=db.session.get(User, cast.owner.id))
         db.session.commit()
     return project_id

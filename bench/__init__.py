@@ -1,0 +1,1 @@
+"""Benchmarks: seeded data, ceilings (hello world, static render) and the product's pages under load."""
