@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
-from babel.numbers import get_currency_precision, list_currencies
+from babel import Locale
+from babel.numbers import NumberPattern, get_currency_precision, list_currencies, parse_pattern
 
 SUPPORTED_CURRENCIES = ("MAD", "EUR", "USD", "XOF", "GBP", "CAD", "TND")
 
@@ -13,11 +15,26 @@ class MoneyError(ValueError):
     pass
 
 
+@lru_cache(maxsize=512)
 def exponent(currency: str) -> int:
     """Decimal places of the currency's minor unit from CLDR (MAD 2, EUR 2, XOF 0)."""
     if currency not in list_currencies():
         raise MoneyError(f"unknown currency {currency!r}")
     return get_currency_precision(currency)
+
+
+@lru_cache(maxsize=64)
+def currency_pattern(locale: Locale, *, whole: bool) -> NumberPattern:
+    """The locale's currency pattern, without decimals for whole amounts; parsed once per locale."""
+    pattern = locale.currency_formats["standard"].pattern
+    return parse_pattern(pattern.replace(".00", "") if whole else pattern)
+
+
+def format_money(minor: int, currency: str, locale: Locale) -> str:
+    """Minor units as the locale writes money: 1 975 000 MAD, MAD1,975,000, 5 000,50 MAD."""
+    amount = to_major(minor, currency)
+    pattern = currency_pattern(locale, whole=amount == amount.to_integral_value())
+    return pattern.apply(amount, locale, currency=currency, currency_digits=False)
 
 
 def to_minor(amount: Decimal | str | int, currency: str) -> int:

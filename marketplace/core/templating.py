@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-from babel.numbers import format_currency as babel_format_currency
 from flask import Flask, request, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
@@ -13,7 +12,7 @@ from flask_login import current_user
 from marketplace.accounts.models import ROLE_ADMIN, ROLE_AUTHORITY, ROLE_INVESTOR, ROLE_PARTNER
 from marketplace.core.markdown import render_markdown
 from marketplace.i18n import current_language, text_direction
-from marketplace.money import to_major
+from marketplace.money import format_money
 from marketplace.notifications.services import unread_count
 from marketplace.projects.models import SDG_NAMES
 
@@ -112,12 +111,7 @@ def register_template_helpers(app: Flask) -> None:
         """Integer minor units in the visitor's locale; whole amounts without decimals (1 500 000 MAD)."""
         if minor is None:
             return "—"
-        amount = to_major(minor, currency)
-        locale = get_locale()
-        pattern = locale.currency_formats["standard"].pattern
-        if amount == amount.to_integral_value():
-            pattern = pattern.replace(".00", "")
-        return babel_format_currency(amount, currency, format=pattern, locale=locale, currency_digits=False)
+        return format_money(minor, currency, get_locale())
 
     @app.template_filter("audit_json")
     def audit_json_filter(value) -> str:

@@ -24,6 +24,7 @@ from marketplace.projects.services import ListingInput, create_draft
 from marketplace.projects.uploads import add_document, add_photo
 from marketplace.projects.vetting import checklist_items, save_checklist
 from marketplace.reference.models import Country, Region, Sector
+from marketplace.reference.queries import forget_cached_reference_data
 
 BANK_SLUG = "org-03-banque-atlas"
 ASSOCIATION_OF = {"P33": "assoc-ait-youssef-bruxelles", "P34": "assoc-draa-gennevilliers",
@@ -51,6 +52,7 @@ def seed_programmes() -> int:
             db.session.add(Programme(code=code, name_en=name_en, name_fr=name_fr, name_ar=name_ar))
             added += 1
     db.session.flush()
+    forget_cached_reference_data()
     return added
 
 

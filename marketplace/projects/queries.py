@@ -13,7 +13,6 @@ from sqlalchemy import and_, exists, func, literal_column, or_, select
 from sqlalchemy.orm import joinedload
 
 from marketplace.extensions import db
-from marketplace.programmes.models import Programme
 from marketplace.projects.access import CATALOGUE_STATUSES, bank_organisation_ids, reviewer_country_ids
 from marketplace.projects.models import (
     INSTRUMENTS,
@@ -26,7 +25,7 @@ from marketplace.projects.models import (
     ProjectTransition,
     ProjectUpdate,
 )
-from marketplace.reference.models import Country, Region, Sector
+from marketplace.reference.queries import reference_ids
 
 SORTS = ("newest", "closing", "funded", "target")
 STATES = ("open", "closing_soon", "fully_pledged", "upcoming")
@@ -102,20 +101,16 @@ def catalogue(query: CatalogueQuery, *, today: date) -> tuple[list[tuple[Project
     # window count and the sort never pay for joins; step two joins names and photos to that page only.
     statement = select(Project.id, func.count().over().label("total")).where(
         Project.status.in_(CATALOGUE_STATUSES))
-    if query.country:
-        statement = statement.where(Project.country_id == select(Country.id).where(
-            Country.iso2 == query.country).scalar_subquery())
-    if query.region:
-        statement = statement.where(Project.region_id == select(Region.id).where(
-            Region.iso_code == query.region).scalar_subquery())
-    if query.sector:
-        statement = statement.where(Project.sector_id == select(Sector.id).where(
-            Sector.code == query.sector).scalar_subquery())
+    ids = reference_ids()
+    for code, kind, column in ((query.country, "countries", Project.country_id),
+                               (query.region, "regions", Project.region_id),
+                               (query.sector, "sectors", Project.sector_id),
+                               (query.programme, "programmes", Project.programme_id)):
+        if code:
+            # An unknown code matches nothing (id 0 never exists) rather than being ignored.
+            statement = statement.where(column == ids[kind].get(code, 0))
     if query.instrument:
         statement = statement.where(Project.instrument == query.instrument)
-    if query.programme:
-        statement = statement.where(Project.programme_id == select(Programme.id).where(
-            Programme.code == query.programme).scalar_subquery())
     if query.sdg:
         statement = statement.where(exists().where(ProjectSdg.project_id == Project.id, ProjectSdg.goal == query.sdg))
     if query.state == "open":

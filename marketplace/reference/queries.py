@@ -72,3 +72,27 @@ def catalogue_filter_options(language: str) -> dict:
         options = _filter_options_uncached(language)
         cache.set(key, options, timeout=300)
     return options
+
+
+def reference_ids() -> dict[str, dict[str, int]]:
+    """Codes to ids for the catalogue filters, cached: with literal ids the planner can use its statistics."""
+    from marketplace.extensions import cache
+    from marketplace.programmes.models import Programme
+
+    ids = cache.get("catalogue-reference-ids")
+    if ids is None:
+        ids = {
+            "countries": dict(db.session.execute(select(Country.iso2, Country.id)).all()),
+            "regions": dict(db.session.execute(select(Region.iso_code, Region.id)).all()),
+            "sectors": dict(db.session.execute(select(Sector.code, Sector.id)).all()),
+            "programmes": dict(db.session.execute(select(Programme.code, Programme.id)).all()),
+        }
+        cache.set("catalogue-reference-ids", ids, timeout=300)
+    return ids
+
+
+def forget_cached_reference_data() -> None:
+    """Drop the cached choice lists and code maps after reference data changes."""
+    from marketplace.extensions import cache
+
+    cache.delete_many("catalogue-reference-ids", *(f"catalogue-filter-options:{lang}" for lang in ("en", "fr", "ar")))

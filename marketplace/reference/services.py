@@ -14,6 +14,7 @@ from marketplace.audit.services import record, snapshot
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.reference.models import Country, Region, Sector
+from marketplace.reference.queries import forget_cached_reference_data
 
 DATA_DIR = Path(__file__).parent / "data"
 ORIGIN_COUNTRIES = {"MA"}
@@ -129,6 +130,7 @@ def add_country(*, iso2: str, name_en: str, name_fr: str, name_ar: str, currency
                       currency=(currency or None), hosts_projects=hosts_projects)
     db.session.add(country)
     db.session.flush()
+    forget_cached_reference_data()
     record("country.added", actor=actor, object_type="country", object_id=country.iso2,
            after=snapshot(country, ["iso2", "name_en", "name_fr", "name_ar", "currency", "hosts_projects"]))
     return country
@@ -147,6 +149,7 @@ def add_region(*, country: Country, iso_code: str, name_en: str, name_fr: str, n
                     name_ar=name_ar, capital=capital or None, population=population)
     db.session.add(region)
     db.session.flush()
+    forget_cached_reference_data()
     record("region.added", actor=actor, object_type="region", object_id=region.iso_code,
            after=snapshot(region, REGION_FIELDS))
     return region
@@ -158,5 +161,6 @@ def set_hosts_projects(country: Country, *, hosts_projects: bool, actor) -> None
         return
     country.hosts_projects = hosts_projects
     db.session.flush()
+    forget_cached_reference_data()
     record("country.hosts_projects_changed", actor=actor, object_type="country", object_id=country.iso2,
            before={"hosts_projects": not hosts_projects}, after={"hosts_projects": hosts_projects})

@@ -113,3 +113,16 @@ def test_logged_in_visitor_going_to_login_is_sent_on(browserless, make):
 def test_each_role_lands_on_its_own_start_page(browserless, make, org_type, landing):
     user = make.user(organisation=make.organisation(type=org_type))
     assert browserless.login(user.email, PASSWORD).location == landing
+
+
+def test_new_reference_data_reaches_the_cached_catalogue_filters_at_once(app):
+    from marketplace.reference.models import Country
+    from marketplace.reference.queries import reference_ids
+    from marketplace.reference.services import add_region
+
+    with app.test_request_context():
+        assert "SN-TH" not in reference_ids()["regions"]
+        senegal = db.session.scalar(select(Country).where(Country.iso2 == "SN"))
+        add_region(country=senegal, iso_code="SN-TH", name_en="Thiès", name_fr="Thiès", name_ar="تياس")
+        assert "SN-TH" in reference_ids()["regions"]
+        db.session.rollback()
