@@ -77,8 +77,11 @@ def render_item(type_, obj, autogen_context):
 
 
 def include_object(obj, name, type_, reflected, compare_to):
-    """Full-text indexes are PostgreSQL-only expressions created by hand in migrations; leave them be."""
-    return not (type_ == "index" and (name or "").startswith("ix_fts_"))
+    """Full-text search is PostgreSQL-only and made by hand in migrations (ix_fts_* indexes and the
+    generated search_vector column); autogenerate leaves it be."""
+    if type_ == "index" and (name or "").startswith("ix_fts_"):
+        return False
+    return not (type_ == "column" and name == "search_vector")
 
 
 def run_migrations_online():

@@ -169,3 +169,27 @@ def test_markdown_scripts_never_reach_the_page(app, cast, projects):
     assert not re.search(r"<[a-z]+[^>]*\son[a-z]+=", html)  # no live event-handler attribute anywhere
     assert "<img" not in html.split('id="story-title"')[1].split("</section>")[0]
     assert "<strong>ok</strong>" in html
+
+
+def test_reviewer_suspends_and_resumes_a_published_project(app, cast, projects):
+    project_id = publish(app, cast, projects)
+    reviewer, owner = client_for(app, cast.reviewer), client_for(app, cast.owner)
+    act(reviewer, project_id, "suspend", note="Pièce justificative contestée.")
+    assert status_of(app, project_id) == "suspended"
+    assert app.test_client().get(f"/projects/{project_id}").status_code == 404
+    assert act(owner, project_id, "resume").status_code == 403
+    act(reviewer, project_id, "resume")
+    assert status_of(app, project_id) == "published"
+
+
+def test_owner_cancels_with_a_reason_and_the_listing_leaves_the_catalogue(app, cast, projects):
+    from marketplace.notifications.models import Notification
+
+    project_id = publish(app, cast, projects)
+    owner = client_for(app, cast.owner)
+    act(owner, project_id, "cancel", note="Le local a été vendu.")
+    assert status_of(app, project_id) == "cancelled"
+    assert act(owner, project_id, "resume").status_code == 403
+    with app.app_context():
+        kinds = set(db.session.scalars(select(Notification.kind).where(Notification.user_id == cast.owner.id)))
+        assert "project.cancelled" in kinds
