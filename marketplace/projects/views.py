@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
@@ -78,6 +79,7 @@ def show(project_id: int):
     data = queries.project_page_data(project, include_private=bool(roles))
     return render_template(
         "projects/show.html", project=project, page=data, roles=roles, today=date.today(),
+        is_public=project.status in PUBLIC_STATUSES,
         actions=available_actions(project, current_user) if roles else [],
         due_diligence=current_due_diligence(project) if roles else None,
         decision_form=DecisionForm(), question_form=QuestionForm(), answer_form=AnswerForm(),
@@ -177,8 +179,9 @@ def document(document_id: int):
     project = visible_project_or_404(document.project_id)
     if not document.is_public and not project_roles(current_user, project):
         abort(404)
-    path = uploads.upload_dir("documents") / document.storage_name
-    response = send_file(path, mimetype="application/pdf", as_attachment=True,
+    # Read into memory (documents are size-limited): no file handle is left open if the client goes away.
+    data = (uploads.upload_dir("documents") / document.storage_name).read_bytes()
+    response = send_file(io.BytesIO(data), mimetype="application/pdf", as_attachment=True,
                          download_name=f"{document.title[:80]}.pdf", max_age=0)
     response.headers["Cache-Control"] = "private, no-store"
     return response
@@ -188,7 +191,9 @@ def document(document_id: int):
 def photo(photo_id: int):
     photo = db.get_or_404(ProjectPhoto, photo_id)
     visible_project_or_404(photo.project_id)
-    return send_file(uploads.upload_dir("photos") / photo.storage_name, mimetype="image/jpeg", max_age=3600)
+    data = (uploads.upload_dir("photos") / photo.storage_name).read_bytes()
+    return send_file(io.BytesIO(data), mimetype="image/jpeg", max_age=3600, etag=photo.storage_name,
+                     last_modified=photo.created_at)
 
 
 @bp.post(f"/{ID}/updates")
