@@ -38,3 +38,11 @@ def localized(obj, field: str = "name") -> str:
     """Pick obj.<field>_<lang> for the current language, falling back to English."""
     language = current_language()
     return getattr(obj, f"{field}_{language}", None) or getattr(obj, f"{field}_en")
+
+
+class NamedInThreeLanguages:
+    """Mixin for reference rows with name_en, name_fr and name_ar columns: `name` is the reader's one."""
+
+    @property
+    def name(self) -> str:
+        return localized(self)

@@ -6,10 +6,10 @@ from sqlalchemy import Boolean, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from marketplace.extensions import db
-from marketplace.i18n import localized
+from marketplace.i18n import NamedInThreeLanguages
 
 
-class Programme(db.Model):
+class Programme(NamedInThreeLanguages, db.Model):
     __tablename__ = "programmes"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -20,7 +20,3 @@ class Programme(db.Model):
     description: Mapped[str | None] = mapped_column(String(2000))
     owner_organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
-
-    @property
-    def name(self) -> str:
-        return localized(self)

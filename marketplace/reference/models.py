@@ -6,10 +6,10 @@ from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.extensions import db
-from marketplace.i18n import localized
+from marketplace.i18n import NamedInThreeLanguages
 
 
-class Country(db.Model):
+class Country(NamedInThreeLanguages, db.Model):
     """An ISO 3166-1 country; `hosts_projects` marks origin countries where projects may be listed."""
 
     __tablename__ = "countries"
@@ -25,15 +25,11 @@ class Country(db.Model):
 
     regions: Mapped[list[Region]] = relationship(back_populates="country", order_by="Region.iso_code")
 
-    @property
-    def name(self) -> str:
-        return localized(self)
-
     def __repr__(self) -> str:
         return f"<Country {self.iso2}>"
 
 
-class Region(db.Model):
+class Region(NamedInThreeLanguages, db.Model):
     """A first-level administrative region such as MA-01, with its names, capital and population."""
 
     __tablename__ = "regions"
@@ -51,15 +47,11 @@ class Region(db.Model):
 
     country: Mapped[Country] = relationship(back_populates="regions")
 
-    @property
-    def name(self) -> str:
-        return localized(self)
-
     def __repr__(self) -> str:
         return f"<Region {self.iso_code}>"
 
 
-class Sector(db.Model):
+class Sector(NamedInThreeLanguages, db.Model):
     """An economic sector; `is_listable` is false for sectors kept off the marketplace (real estate)."""
 
     __tablename__ = "sectors"
@@ -71,10 +63,6 @@ class Sector(db.Model):
     name_ar: Mapped[str] = mapped_column(String(120))
     is_listable: Mapped[bool] = mapped_column(Boolean, default=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
-
-    @property
-    def name(self) -> str:
-        return localized(self)
 
     def __repr__(self) -> str:
         return f"<Sector {self.code}>"

@@ -18,11 +18,19 @@ def live_server(app):
         seed_demo()
         db.session.commit()
     server = make_server("127.0.0.1", 0, app, threaded=True)
+    # Track request threads so closing the server waits for the ones Chromium left running (a lazy
+    # image it stopped waiting for): their database connections must be returned before the
+    # database is dropped.
+    server.daemon_threads = False
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
+    server.server_close()
     thread.join(timeout=5)
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
 
 
 @pytest.fixture
