@@ -62,19 +62,25 @@ class Factories:
         return self.user(organisation=operator, role="manager")
 
 
+def oujda_place(app) -> tuple[int, int, int]:
+    """Ids of Morocco, the Oriental region and the health sector, where the test listings are."""
+    from sqlalchemy import select
+
+    from marketplace.reference.models import Country, Region, Sector
+
+    with app.app_context():
+        return (db.session.scalar(select(Country.id).where(Country.iso2 == "MA")),
+                db.session.scalar(select(Region.id).where(Region.iso_code == "MA-02")),
+                db.session.scalar(select(Sector.id).where(Sector.code == "HEA")))
+
+
 def listing_input(app, **overrides):
     """A valid ListingInput for Morocco's Oriental region, opening tomorrow for 60 days."""
     from datetime import date, timedelta
 
-    from sqlalchemy import select
-
     from marketplace.projects.services import ListingInput
-    from marketplace.reference.models import Country, Region, Sector
 
-    with app.app_context():
-        morocco = db.session.scalar(select(Country.id).where(Country.iso2 == "MA"))
-        oriental = db.session.scalar(select(Region.id).where(Region.iso_code == "MA-02"))
-        health = db.session.scalar(select(Sector.id).where(Sector.code == "HEA"))
+    morocco, oriental, health = oujda_place(app)
     values = {
         "title": "Centre de radiologie Oujda", "summary": "Un centre d'imagerie médicale pour l'Oriental.",
         "description": "## Le projet\n\nUn **scanner** et deux salles de radiologie.", "country_id": morocco,

@@ -10,16 +10,11 @@ from marketplace.audit.services import verify_chain
 from marketplace.extensions import db
 from marketplace.projects.models import DueDiligenceItem, Project, ProjectVersion
 from tests.conftest import Browserless
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, oujda_place
 
 
 def listing_form(app, **overrides):
-    from marketplace.reference.models import Country, Region, Sector
-
-    with app.app_context():
-        morocco = db.session.scalar(select(Country.id).where(Country.iso2 == "MA"))
-        oriental = db.session.scalar(select(Region.id).where(Region.iso_code == "MA-02"))
-        health = db.session.scalar(select(Sector.id).where(Sector.code == "HEA"))
+    morocco, oriental, health = oujda_place(app)
     form = {
         "language": "fr", "title": "Centre de radiologie Oujda",
         "summary": "Un centre d'imagerie médicale pour l'Oriental.",
