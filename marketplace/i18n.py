@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import current_app, has_request_context, request
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -16,6 +16,8 @@ def supported_locales() -> list[str]:
 def select_locale() -> str:
     """The visitor's own choice first (account, then cookie), then the browser's preference."""
     supported = supported_locales()
+    if not has_request_context():  # CLI commands and workers: notifications pick each reader's locale
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user and current_user.is_authenticated and current_user.locale in supported:
         return current_user.locale
     chosen = request.cookies.get(LOCALE_COOKIE)

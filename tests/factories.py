@@ -109,3 +109,66 @@ class ProjectFactories:
                                    organisation=db.session.get(Organisation, organisation.id), data=data)
             db.session.commit()
             return project.id
+
+
+def country_id(app, iso2: str) -> int:
+    from sqlalchemy import select
+
+    from marketplace.reference.models import Country
+
+    with app.app_context():
+        return db.session.scalar(select(Country.id).where(Country.iso2 == iso2))
+
+
+class PledgeFactories:
+    """Published projects and investors ready to pledge, without walking the vetting each time."""
+
+    def __init__(self, app, make: Factories):
+        self.app = app
+        self.make = make
+        self.owner_org = make.organisation(name=f"Porteur {next(_counter)}", type="ngo")
+        self.bank = make.organisation(name=f"Banque {next(_counter)}", type="bank")
+        self.owner = make.user(organisation=self.owner_org, role="manager")
+        self.banker = make.user(organisation=self.bank)
+
+    def project(self, *, target="20000", min_ticket="100", pledged_minor: int = 0, status="published",
+                funding_rule="all_or_nothing", instrument="equity", currency="EUR", ends_in_days: int = 30,
+                oversubscription_cap_minor: int | None = None, **overrides) -> int:
+        from datetime import date, timedelta
+
+        from marketplace.models_common import utcnow
+        from marketplace.projects.models import Project
+
+        project_id = ProjectFactories(self.app).draft(
+            owner=self.owner, organisation=self.owner_org, bank=self.bank, target=target, min_ticket=min_ticket,
+            funding_rule=funding_rule, instrument=instrument, currency=currency, **overrides)
+        with self.app.app_context():
+            project = db.session.get(Project, project_id)
+            project.campaign_starts_on = date.today() - timedelta(days=10)
+            project.campaign_ends_on = date.today() + timedelta(days=ends_in_days)
+            project.status = status
+            project.code = f"T{project_id:04d}"
+            project.published_at = utcnow() - timedelta(days=10)
+            project.pledged_minor = pledged_minor
+            project.oversubscription_cap_minor = oversubscription_cap_minor
+            db.session.commit()
+        return project_id
+
+    def investor(self, residence: str = "MA", **kwargs) -> UserRecord:
+        return self.make.investor(residence_country_id=country_id(self.app, residence), **kwargs)
+
+    def eu_investor(self, *, net_worth_minor: int = 10_000_000, passed: bool = True) -> UserRecord:
+        """A Belgian resident with a current knowledge test and a loss simulation (net worth in euro cents)."""
+        from marketplace.accounts.models import User
+        from marketplace.pledges import protection
+
+        record = self.investor("BE")
+        with self.app.app_context(), self.app.test_request_context():
+            user = db.session.get(User, record.id)
+            right = {str(i): q[2] for i, q in enumerate(protection.KNOWLEDGE_QUESTIONS)}
+            answers = right if passed else {str(i): 0 for i in range(len(protection.KNOWLEDGE_QUESTIONS))}
+            protection.record_knowledge_test(user, answers)
+            protection.record_loss_simulation(user, income_minor=net_worth_minor, liquid_assets_minor=0,
+                                              commitments_minor=0)
+            db.session.commit()
+        return record

@@ -40,6 +40,8 @@ class User(UserMixin, db.Model):
     is_investor: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     residence_country_id: Mapped[int | None] = mapped_column(ForeignKey("countries.id"), index=True)
     residence_city: Mapped[str | None] = mapped_column(String(120))
+    # IANA zone in which deadlines (the end of a revocation period) are shown to this person.
+    time_zone: Mapped[str | None] = mapped_column(String(64))
     origin_region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"), index=True)
     is_active_account: Mapped[bool] = mapped_column(Boolean, default=True)
     session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)

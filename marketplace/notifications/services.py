@@ -27,11 +27,30 @@ def message_for(kind: str, params: dict) -> str:
         "project.co_signed": _("The partner bank co-signed “%(title)s”."),
         "project.question": _("A new question was asked about “%(title)s”."),
         "project.answered": _("Your question about “%(title)s” was answered."),
+        "project.funded": _("“%(title)s” reached its goal: the campaign is funded."),
+        "project.failed": _("“%(title)s” did not reach its goal: the campaign closed without funding."),
+        "pledge.offered": _("Your pledge %(reference)s to “%(title)s” is recorded."),
+        "pledge.revoked": _("Your pledge %(reference)s to “%(title)s” is revoked; nothing will be charged."),
+        "pledge.reconfirm": _("“%(title)s” changed materially: reconfirm your pledge %(reference)s or it lapses."),
+        "pledge.lapsed": _("Your pledge %(reference)s to “%(title)s” lapsed: it was not reconfirmed."),
+        "pledge.released": _("Your pledge %(reference)s to “%(title)s” is released: nothing is charged."),
+        "pledge.collect_card": _("“%(title)s” is funded: your card will be charged for pledge %(reference)s."),
+        "pledge.collect_transfer": _("“%(title)s” is funded: transfer the amount of pledge %(reference)s to the "
+                                     "partner bank with the reference %(reference)s."),
+        "pledge.paid": _("Payment received for your pledge %(reference)s to “%(title)s”. Thank you."),
+        "pledge.payment_failed": _("The payment for your pledge %(reference)s to “%(title)s” failed."),
+        "pledge.action_required": _("Your bank asks you to confirm the payment for pledge %(reference)s to "
+                                    "“%(title)s”: open the pledge to complete it."),
+        "pledge.refunded": _("Your pledge %(reference)s to “%(title)s” was refunded."),
+        "pledge.transfer_mismatch": _("The transfer received for pledge %(reference)s does not match the pledged "
+                                      "amount; the partner bank will contact you."),
+        "campaign.early_close": _("The campaign of “%(title)s” will now close on %(day)s."),
         "membership.added": _("You were added to %(organisation)s. If this is a mistake, leave it from "
                               "“My organisations”."),
     }
     template = messages.get(kind, kind)
-    return template % {"title": "", "note": "", "organisation": "", **params} if "%(" in template else template
+    defaults = {"title": "", "note": "", "organisation": "", "reference": "", "day": ""}
+    return template % {**defaults, **params} if "%(" in template else template
 
 
 def notify(users, kind: str, *, params: dict, link: str | None = None) -> None:

@@ -44,10 +44,15 @@ TRANSITIONS: dict[str, Transition] = {
     "publish": _t({"approved"}, "published", {OWNER, REVIEWER, ADMIN, SYSTEM}),
     "suspend": _t({"published"}, "suspended", {REVIEWER, ADMIN}, note_required=True),
     "resume": _t({"suspended"}, "published", {REVIEWER, ADMIN}),
-    "cancel": _t({"draft", "submitted", "in_review", "changes_requested", "approved", "published", "suspended"},
+    "cancel": _t({"draft", "submitted", "in_review", "changes_requested", "approved", "published", "suspended",
+                  "funded"},
                  "cancelled", {OWNER, REVIEWER, ADMIN}, note_required=True),
     "back_to_review": _t({"approved", "published"}, "in_review", {SYSTEM}),
+    # Decided by `flask campaigns close-due` from the committed total and the funding rule.
+    "close_funded": _t({"published"}, "funded", {SYSTEM}),
+    "close_failed": _t({"published"}, "failed", {SYSTEM}),
 }
+SYSTEM_ONLY = frozenset({"back_to_review", "close_funded", "close_failed"})
 
 NOTIFICATION_KINDS = {
     "submit": "project.submitted",
@@ -60,6 +65,8 @@ NOTIFICATION_KINDS = {
     "resume": "project.resumed",
     "cancel": "project.cancelled",
     "back_to_review": "project.back_to_review",
+    "close_funded": "project.funded",
+    "close_failed": "project.failed",
 }
 
 
@@ -68,6 +75,7 @@ def action_label(action: str) -> str:
         "submit": _("submit"), "start_review": _("start the review of"), "request_changes": _("request changes on"),
         "reject": _("reject"), "approve": _("approve"), "publish": _("publish"), "suspend": _("suspend"),
         "resume": _("resume"), "cancel": _("cancel"), "back_to_review": _("send back to review"),
+        "close_funded": _("close as funded"), "close_failed": _("close as not funded"),
     }
     return labels.get(action, action)
 
@@ -76,7 +84,7 @@ def available_actions(project: Project, user) -> list[str]:
     """Actions the user could take now (guards such as the co-signature are checked on submission)."""
     roles = project_roles(user, project)
     return [name for name, t in TRANSITIONS.items()
-            if project.status in t.sources and roles & t.roles and name != "back_to_review"]
+            if project.status in t.sources and roles & t.roles and name not in SYSTEM_ONLY]
 
 
 def current_due_diligence(project: Project) -> DueDiligenceReview | None:
@@ -138,6 +146,10 @@ def transition(project: Project, action: str, *, actor, note: str | None = None,
     db.session.add(ProjectTransition(project_id=project.id, action=action, from_status=source,
                                      to_status=spec.target, actor_id=getattr(actor, "id", None), note=note))
     db.session.flush()
+    if action == "cancel":
+        from marketplace.pledges.campaigns import on_project_cancelled
+
+        on_project_cancelled(project)
     record(f"project.{action}", actor=actor, object_type="project", object_id=project.id,
            before={"status": source}, after={"status": spec.target, "version": project.version_number}, note=note)
     if notify_users is not None:

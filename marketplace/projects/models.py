@@ -87,6 +87,11 @@ class Project(db.Model):
         CheckConstraint("target_minor > 0", name="target_positive"),
         CheckConstraint("min_ticket_minor > 0 AND min_ticket_minor <= target_minor", name="min_ticket_in_range"),
         CheckConstraint("pledged_minor >= 0", name="pledged_not_negative"),
+        # The backstop of the conditional UPDATE in pledges/capacity.py: never more than the capacity.
+        CheckConstraint("pledged_minor <= COALESCE(oversubscription_cap_minor, target_minor)",
+                        name="pledged_within_capacity"),
+        CheckConstraint("oversubscription_cap_minor IS NULL OR (funding_rule = 'flexible' AND "
+                        "oversubscription_cap_minor >= target_minor)", name="oversubscription_flexible_only"),
         CheckConstraint("campaign_ends_on > campaign_starts_on", name="campaign_dates_ordered"),
         CheckConstraint("expected_jobs IS NULL OR expected_jobs >= 0", name="jobs_not_negative"),
         Index("ix_projects_status_published_at", "status", "published_at"),
@@ -118,7 +123,10 @@ class Project(db.Model):
     currency: Mapped[str] = mapped_column(String(3))
     target_minor: Mapped[int] = mapped_column(BigInteger)
     min_ticket_minor: Mapped[int] = mapped_column(BigInteger)
+    # Sum of the amounts of active pledges (offered, committed, collecting, paid): the reserved capacity.
     pledged_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    # Flexible campaigns only: the owner may accept pledges past the target up to this amount.
+    oversubscription_cap_minor: Mapped[int | None] = mapped_column(BigInteger)
     investor_count: Mapped[int] = mapped_column(Integer, default=0)
     campaign_starts_on: Mapped[date] = mapped_column(Date)
     campaign_ends_on: Mapped[date] = mapped_column(Date)
@@ -133,6 +141,8 @@ class Project(db.Model):
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    early_close_noticed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     organisation: Mapped[Organisation] = relationship(foreign_keys=[organisation_id])
     partner_bank: Mapped[Organisation | None] = relationship(foreign_keys=[partner_bank_id])
@@ -186,6 +196,15 @@ class Project(db.Model):
     @property
     def funding_rule_label(self) -> str:
         return str(FUNDING_RULES[self.funding_rule])
+
+    @property
+    def capacity_minor(self) -> int:
+        """The most that pledges may reserve: the target, or the over-subscription cap of a flexible campaign."""
+        return self.oversubscription_cap_minor or self.target_minor
+
+    @property
+    def remaining_minor(self) -> int:
+        return max(self.capacity_minor - self.pledged_minor, 0)
 
     @property
     def progress_percent(self) -> int:

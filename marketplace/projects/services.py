@@ -229,7 +229,10 @@ def update_listing(project: Project, *, actor, data: ListingInput, today: date |
         store_version(project, actor=actor, reason="material_edit")
         transition(project, "back_to_review", actor=None, note=", ".join(material), notify_users=recipients)
         if was_published:
+            from marketplace.pledges.services import ask_reconfirmation
+
             project.needs_reconfirmation = True
+            ask_reconfirmation(project)
         return "back_to_review"
     return "published_directly" if project.status in LIVE_STATUSES else "saved"
 

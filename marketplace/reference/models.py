@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.extensions import db
@@ -66,3 +69,24 @@ class Sector(NamedInThreeLanguages, db.Model):
 
     def __repr__(self) -> str:
         return f"<Sector {self.code}>"
+
+
+class FxRate(db.Model):
+    """A reference exchange rate: 1 `base` = `rate` `quote`, on a date, from a named source.
+
+    Used for thresholds set in another currency (ECSPR in euros, Reg CF in dollars) and for reporting;
+    every conversion states the rate it used. `rate` is a Decimal, never a float.
+    """
+
+    __tablename__ = "fx_rates"
+    __table_args__ = (
+        UniqueConstraint("base", "quote", "as_of", name="one_rate_per_day"),
+        CheckConstraint("rate > 0", name="rate_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    base: Mapped[str] = mapped_column(String(3))
+    quote: Mapped[str] = mapped_column(String(3))
+    rate: Mapped[Decimal] = mapped_column(Numeric(18, 8))
+    as_of: Mapped[date] = mapped_column(Date)
+    source: Mapped[str] = mapped_column(String(200))

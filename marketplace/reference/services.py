@@ -101,7 +101,47 @@ def load_reference_data() -> dict[str, int]:
         created["sectors"] += 1
     db.session.flush()
     created["checklist_items"] = _load_due_diligence_items()
+    created["protection_rules"] = _load_protection_rules()
+    created["fx_rates"] = _load_fx_rates()
     return created
+
+
+def _load_protection_rules() -> int:
+    """Investor-protection regimes as data; a changed rule is a new version, so existing ones are kept."""
+    import json
+    from datetime import date
+
+    from marketplace.pledges.models import ProtectionRule
+
+    existing = set(db.session.execute(select(ProtectionRule.code, ProtectionRule.version)).all())
+    added = 0
+    for row in json.loads((DATA_DIR / "protection_rules.json").read_text(encoding="utf-8")):
+        if (row["code"], row["version"]) in existing:
+            continue
+        db.session.add(ProtectionRule(code=row["code"], version=row["version"], name=row["name"],
+                                      residence_countries=row["residence_countries"], instruments=row["instruments"],
+                                      params=row["params"], valid_from=date.fromisoformat(row["valid_from"])))
+        added += 1
+    db.session.flush()
+    return added
+
+
+def _load_fx_rates() -> int:
+    from datetime import date
+    from decimal import Decimal
+
+    from marketplace.reference.models import FxRate
+
+    existing = set(db.session.execute(select(FxRate.base, FxRate.quote, FxRate.as_of)).all())
+    added = 0
+    for row in _read_csv("fx_rates.csv"):
+        key = (row["base"], row["quote"], date.fromisoformat(row["as_of"]))
+        if key in existing:
+            continue
+        db.session.add(FxRate(base=key[0], quote=key[1], as_of=key[2], rate=Decimal(row["rate"]), source=row["source"]))
+        added += 1
+    db.session.flush()
+    return added
 
 
 def _load_due_diligence_items() -> int:

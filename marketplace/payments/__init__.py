@@ -1,0 +1,1 @@
+"""Payments: Stripe (card) through one gateway module, bank transfers confirmed by the partner bank."""

@@ -1,0 +1,1 @@
+"""Pledges: reserving capacity, the pledge lifecycle, investor protection, matchfunding and the portfolio."""

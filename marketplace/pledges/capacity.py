@@ -1,0 +1,54 @@
+"""The reserved total of a project, moved only by conditional UPDATEs.
+
+`UPDATE … SET pledged = pledged + :x WHERE id = :id AND status = 'published' AND pledged + :x <= capacity`
+is atomic on PostgreSQL (a concurrent UPDATE waits, then re-checks its WHERE against the new row) and
+on SQLite (one writer at a time). The CHECK constraint `pledged_within_capacity` is the backstop.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import case, func, select, update
+
+from marketplace.extensions import db
+from marketplace.projects.models import Project
+
+
+def reserve(project_id: int, amount_minor: int) -> bool:
+    """Reserve capacity on a published project; False when it would exceed the capacity."""
+    capacity = func.coalesce(Project.oversubscription_cap_minor, Project.target_minor)
+    changed = db.session.execute(
+        update(Project)
+        .where(Project.id == project_id, Project.status == "published",
+               Project.pledged_minor + amount_minor <= capacity)
+        .values(pledged_minor=Project.pledged_minor + amount_minor)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    return changed == 1
+
+
+def release(project_id: int, amount_minor: int) -> None:
+    """Give capacity back; the guard makes a double release fail loudly instead of going negative."""
+    changed = db.session.execute(
+        update(Project)
+        .where(Project.id == project_id, Project.pledged_minor >= amount_minor)
+        .values(pledged_minor=Project.pledged_minor - amount_minor)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if changed != 1:
+        raise RuntimeError(f"release of {amount_minor} on project {project_id} would make the reserved total negative")
+
+
+def refresh_investor_count(project_id: int) -> None:
+    """Recount distinct investors with an active pledge.
+
+    Runs after `reserve`/`release` in the same transaction, which holds the project's row lock, so the
+    count sees every concurrent pledge that committed before ours.
+    """
+    from marketplace.pledges.models import ACTIVE_STATUSES, Pledge
+
+    count = (select(func.count(func.distinct(Pledge.investor_id)))
+             .where(Pledge.project_id == project_id, Pledge.status.in_(ACTIVE_STATUSES))
+             .scalar_subquery())
+    db.session.execute(update(Project).where(Project.id == project_id)
+                       .values(investor_count=case((count.is_(None), 0), else_=count))
+                       .execution_options(synchronize_session=False))

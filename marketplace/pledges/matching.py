@@ -1,0 +1,75 @@
+"""Matchfunding: a partner's pool adds to each pledge at a ratio, within caps per pledge, per investor and
+in total. Decided in the pledge's own transaction, after the project row is locked by the reservation;
+the pool and the investor's allocation are then locked too, so concurrent pledges never overdraw them.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from marketplace.extensions import db
+from marketplace.pledges.models import MatchAllocation, MatchPool
+
+
+def pool_for(project) -> MatchPool | None:
+    """The open pool that matches pledges on this project: its own first, then its programme's."""
+    scope = [MatchPool.project_id == project.id]
+    if project.programme_id is not None:
+        scope.append(MatchPool.programme_id == project.programme_id)
+    pools = db.session.scalars(select(MatchPool).where(
+        MatchPool.status == "open", MatchPool.currency == project.currency, or_(*scope),
+        MatchPool.used_minor < MatchPool.total_minor).order_by(MatchPool.project_id.is_(None), MatchPool.id))
+    return next(iter(pools), None)
+
+
+def offered_match(pool: MatchPool, amount_minor: int, already_matched_minor: int) -> int:
+    by_ratio = amount_minor * pool.ratio_percent // 100
+    return max(0, min(by_ratio, pool.cap_per_pledge_minor, pool.cap_per_investor_minor - already_matched_minor,
+                      pool.total_minor - pool.used_minor))
+
+
+def _ensure_allocation(pool_id: int, investor_id: int) -> None:
+    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    db.session.execute(insert(MatchAllocation).values(pool_id=pool_id, investor_id=investor_id, matched_minor=0)
+                       .on_conflict_do_nothing(index_elements=["pool_id", "investor_id"]))
+
+
+def allocate(project, investor_id: int, amount_minor: int) -> tuple[MatchPool | None, int]:
+    """Take the match for one pledge out of the pool; (pool, amount) or (None, 0)."""
+    pool = pool_for(project)
+    if pool is None:
+        return None, 0
+    _ensure_allocation(pool.id, investor_id)
+    allocation = db.session.scalar(select(MatchAllocation).where(
+        MatchAllocation.pool_id == pool.id, MatchAllocation.investor_id == investor_id)
+        .with_for_update().execution_options(populate_existing=True))
+    pool = db.session.scalar(select(MatchPool).where(MatchPool.id == pool.id).with_for_update()
+                             .execution_options(populate_existing=True))
+    match = offered_match(pool, amount_minor, allocation.matched_minor)
+    if match <= 0:
+        return None, 0
+    # Conditional as well as locked: on SQLite FOR UPDATE is a no-op, the single writer is the lock.
+    moved = db.session.execute(update(MatchPool).where(
+        MatchPool.id == pool.id, MatchPool.used_minor + match <= MatchPool.total_minor)
+        .values(used_minor=MatchPool.used_minor + match).execution_options(synchronize_session=False)).rowcount
+    if moved != 1:
+        return None, 0
+    db.session.execute(update(MatchAllocation).where(MatchAllocation.id == allocation.id)
+                       .values(matched_minor=MatchAllocation.matched_minor + match)
+                       .execution_options(synchronize_session=False))
+    return pool, match
+
+
+def give_back(pool_id: int, investor_id: int, match_minor: int) -> None:
+    """Return a match to its pool when the pledge leaves the active states (revoked, released, lapsed…)."""
+    if not match_minor:
+        return
+    db.session.execute(update(MatchPool).where(MatchPool.id == pool_id, MatchPool.used_minor >= match_minor)
+                       .values(used_minor=MatchPool.used_minor - match_minor)
+                       .execution_options(synchronize_session=False))
+    db.session.execute(update(MatchAllocation).where(
+        MatchAllocation.pool_id == pool_id, MatchAllocation.investor_id == investor_id,
+        MatchAllocation.matched_minor >= match_minor)
+        .values(matched_minor=MatchAllocation.matched_minor - match_minor).execution_options(synchronize_session=False))
