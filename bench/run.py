@@ -4,8 +4,8 @@
     python -m bench.run --db-url sqlite --size full
 
 It builds a throw-away database with the product's migrations (a new database on the given PostgreSQL
-server, or a temporary SQLite file), bulk-loads the catalogue, then serves three apps one after the
-other with the same gunicorn configuration (sync workers) on 127.0.0.1: a bare hello world, the catalogue
+server, or a temporary SQLite file), bulk-loads the catalogue with its pledges, then serves three apps one
+after the other with the same gunicorn configuration (sync workers) on 127.0.0.1: a bare hello world, the catalogue
 template rendered from memory (no database), and the product. wrk drives each for a fixed time with a
 mix of filters and pages. It prints the ratios the listings issue sets as targets (catalogue >= 10 % of
 hello world, >= 25 % of the static render, p99/p50 <= 1.5 at 32 connections) and checks the statement
@@ -123,12 +123,13 @@ class ScratchDatabase:
             shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def prepare(url: str, size: int) -> dict:
-    """Migrate, load reference data and seed; then count statements per catalogue request."""
+def prepare(url: str, size: str) -> dict:
+    """Migrate, load reference data and seed (projects, investors, pledges); then count statements per catalogue
+    request."""
     from flask_migrate import upgrade
     from sqlalchemy import event
 
-    from bench.seed import seed_projects
+    from bench.seed import seed_catalogue
     from marketplace import create_app
     from marketplace.extensions import db
     from marketplace.reference.services import load_reference_data
@@ -138,7 +139,7 @@ def prepare(url: str, size: int) -> dict:
         upgrade()
         load_reference_data()
         db.session.commit()
-        seconds = seed_projects(size)
+        seeded = seed_catalogue(size)
         statements: list[str] = []
         event.listen(db.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
         client = app.test_client()
@@ -156,7 +157,9 @@ def prepare(url: str, size: int) -> dict:
             timings.append((time.perf_counter() - started) * 1000)
         db.session.remove()
         db.engine.dispose()
-    return {"seed_seconds": round(seconds, 1), "statements": counts,
+    return {"seed_seconds": round(seeded["project_seconds"] + seeded["pledge_seconds"], 1),
+            "pledge_seed_seconds": round(seeded["pledge_seconds"], 1), "pledges": seeded["pledges"],
+            "investors": seeded["investors"], "statements": counts,
             "in_process_ms_median": round(sorted(timings)[len(timings) // 2], 2)}
 
 
@@ -165,7 +168,7 @@ def run(args) -> dict:
         raise SystemExit("wrk is needed (apt-get install wrk).")
     scratch = ScratchDatabase(args.db_url)
     try:
-        facts = prepare(scratch.url, {"ci": 1_000, "full": 10_000}[args.size])
+        facts = prepare(scratch.url, args.size)
         env = {**os.environ, "DATABASE_URL": scratch.url, "PASSERELLE_ENV": "development",
                "SECRET_KEY": uuid.uuid4().hex * 2, "PYTHONPATH": str(ROOT)}
         rounds = []
@@ -212,7 +215,8 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="also write every raw figure to this file")
     args = parser.parse_args()
     result = run(args)
-    print(f"seeded {result['size']} in {result['seed_seconds']} s; statements per catalogue request: "
+    print(f"seeded {result['size']} in {result['seed_seconds']} s ({result['pledges']:,} pledges from "
+          f"{result['investors']:,} investors: {result['pledge_seed_seconds']} s); statements per catalogue request: "
           f"{result['statements']}; in-process median {result['in_process_ms_median']} ms")
     print("| database | round | hello rps | static rps | catalogue rps | / hello | / static | p50 ms | p99 ms "
           "| p99/p50 | non-2xx |")
