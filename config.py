@@ -49,6 +49,11 @@ class BaseConfig:
     STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
     STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
     STRIPE_JS_URL = os.environ.get("STRIPE_JS_URL", "https://js.stripe.com/v3/")
+    # A short timeout (the SDK waits 80 s) and explicit retries (StripeClient retries nothing by default).
+    STRIPE_TIMEOUT_SECONDS = min(int(os.environ.get("STRIPE_TIMEOUT_SECONDS", "20")), 20)
+    STRIPE_MAX_NETWORK_RETRIES = int(os.environ.get("STRIPE_MAX_NETWORK_RETRIES", "2"))
+    # How long an investor has to authenticate a card charge their bank held back.
+    PAYMENT_ACTION_WINDOW_HOURS = int(os.environ.get("PAYMENT_ACTION_WINDOW_HOURS", "72"))
 
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "Passerelle <no-reply@passerelle.example.org>")
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -56,6 +58,29 @@ def create_app(config: str | object | None = None, **overrides) -> Flask:
     return app
 
 
+STRIPE_API_ORIGIN = "https://api.stripe.com"
+STRIPE_FRAME_ORIGINS = ("https://js.stripe.com", "https://hooks.stripe.com")
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def content_security_policy(config) -> dict:
+    """The CSP, opened to Stripe.js and the Stripe API only when card payments are configured."""
+    policy = dict(CONTENT_SECURITY_POLICY)
+    if not (config.get("STRIPE_SECRET_KEY") and config.get("STRIPE_PUBLISHABLE_KEY")):
+        return policy
+    script = _origin(config["STRIPE_JS_URL"])
+    api = _origin(config["STRIPE_API_BASE"]) if config.get("STRIPE_API_BASE") else STRIPE_API_ORIGIN
+    frames = " ".join(dict.fromkeys((script, *STRIPE_FRAME_ORIGINS)))
+    policy["script-src"] = f"'self' {script}"
+    policy["connect-src"] = " ".join(dict.fromkeys(("'self'", script, api)))
+    policy["frame-src"] = f"'self' {frames}"
+    return policy
+
+
 def _init_extensions(app: Flask) -> None:
     from marketplace.i18n import select_locale
 
@@ -70,7 +95,7 @@ def _init_extensions(app: Flask) -> None:
         app,
         force_https=app.config["FORCE_HTTPS"],
         session_cookie_secure=app.config["SESSION_COOKIE_SECURE"],
-        content_security_policy=CONTENT_SECURITY_POLICY,
+        content_security_policy=content_security_policy(app.config),
         content_security_policy_nonce_in=["script-src"],
         referrer_policy="strict-origin-when-cross-origin",
         frame_options="DENY",
@@ -105,6 +130,8 @@ def _register_blueprints(app: Flask) -> None:
     from marketplace.core.views import bp as core_bp
     from marketplace.notifications.views import bp as notifications_bp
     from marketplace.organisations.views import bp as organisations_bp
+    from marketplace.payments.views import bp as payments_bp
+    from marketplace.pledges.views import bp as pledges_bp
     from marketplace.projects.vetting_views import bp as vetting_bp
     from marketplace.projects.views import bp as projects_bp
 
@@ -115,12 +142,16 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(projects_bp)
     app.register_blueprint(vetting_bp)
     app.register_blueprint(notifications_bp)
+    app.register_blueprint(pledges_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(payments_bp)
 
 
 def _register_cli(app: Flask) -> None:
     from marketplace.audit.cli import audit_cli
     from marketplace.demo.cli import seed_demo_command
+    from marketplace.payments.cli import payments_cli
+    from marketplace.pledges.cli import campaigns_cli, pledges_cli
     from marketplace.projects.cli import projects_cli
     from marketplace.reference.cli import reference_cli
 
@@ -128,3 +159,6 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(reference_cli)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(projects_cli)
+    app.cli.add_command(payments_cli)
+    app.cli.add_command(campaigns_cli)
+    app.cli.add_command(pledges_cli)

@@ -29,9 +29,11 @@ def _is_anonymous(user) -> bool:
 NAVIGATION = [
     ("projects.catalogue", _l("Projects"), None),
     ("core.how_it_works", _l("How it works"), _is_anonymous),
+    ("pledges.portfolio", _l("Portfolio"), {ROLE_INVESTOR}),
     ("accounts.profile", _l("Investor profile"), {ROLE_INVESTOR}),
     ("projects.mine", _l("Our listings"), {ROLE_PARTNER, ROLE_AUTHORITY}),
     ("vetting.bank_queue", _l("Due diligence"), _is_bank_member),
+    ("pledges.transfer_queue", _l("Transfers"), _is_bank_member),
     ("vetting.review_queue", _l("Review queue"), {ROLE_AUTHORITY}),
     ("organisations.mine", _l("My organisations"), {ROLE_PARTNER, ROLE_AUTHORITY}),
     ("admin.index", _l("Administration"), {ROLE_ADMIN}),
@@ -112,6 +114,13 @@ def register_template_helpers(app: Flask) -> None:
         if minor is None:
             return "—"
         return format_money(minor, currency, get_locale())
+
+    @app.template_filter("money_plain")
+    def money_plain_filter(minor: int | None, currency: str) -> str:
+        """Minor units as a plain decimal for form inputs (5000.50), never localised."""
+        from marketplace.money import to_major
+
+        return "" if minor is None else str(to_major(minor, currency))
 
     @app.template_filter("audit_json")
     def audit_json_filter(value) -> str:

@@ -62,4 +62,7 @@ def seed_demo(*, with_projects: bool = True) -> dict[str, int]:
         reviewer = db.session.scalar(select(User).where(User.email == "reviewer@demo.passerelle.org"))
         banker = db.session.scalar(select(User).where(User.email == "bank.officer@demo.passerelle.org"))
         created["projects"] = seed_projects(reviewer=reviewer, banker=banker)
+        from marketplace.demo.pledges import seed_pledges
+
+        created["pledges"] = seed_pledges()
     return created

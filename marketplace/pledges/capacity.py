@@ -7,7 +7,7 @@ on SQLite (one writer at a time). The CHECK constraint `pledged_within_capacity`
 
 from __future__ import annotations
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import exists, func, update
 
 from marketplace.extensions import db
 from marketplace.projects.models import Project
@@ -38,17 +38,16 @@ def release(project_id: int, amount_minor: int) -> None:
         raise RuntimeError(f"release of {amount_minor} on project {project_id} would make the reserved total negative")
 
 
-def refresh_investor_count(project_id: int) -> None:
-    """Recount distinct investors with an active pledge.
+def count_investor(project_id: int, investor_id: int, pledge_id: int, delta: int) -> None:
+    """Add (+1) or remove (-1) the investor from the project's count when this pledge is their only active one.
 
-    Runs after `reserve`/`release` in the same transaction, which holds the project's row lock, so the
-    count sees every concurrent pledge that committed before ours.
+    Runs after `reserve`/`release` in the same transaction: the project row is locked by then, so this
+    statement's snapshot already holds every concurrent pledge that committed before ours.
     """
     from marketplace.pledges.models import ACTIVE_STATUSES, Pledge
 
-    count = (select(func.count(func.distinct(Pledge.investor_id)))
-             .where(Pledge.project_id == project_id, Pledge.status.in_(ACTIVE_STATUSES))
-             .scalar_subquery())
-    db.session.execute(update(Project).where(Project.id == project_id)
-                       .values(investor_count=case((count.is_(None), 0), else_=count))
+    others = exists().where(Pledge.project_id == project_id, Pledge.investor_id == investor_id,
+                            Pledge.status.in_(ACTIVE_STATUSES), Pledge.id != pledge_id)
+    db.session.execute(update(Project).where(Project.id == project_id, ~others)
+                       .values(investor_count=Project.investor_count + delta)
                        .execution_options(synchronize_session=False))

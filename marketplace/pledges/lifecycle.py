@@ -71,7 +71,7 @@ def apply(pledge: Pledge, action: str, *, actor=None, note: str | None = None, *
         capacity.release(pledge.project_id, pledge.amount_minor)
         if pledge.match_pool_id:
             matching.give_back(pledge.match_pool_id, pledge.investor_id, pledge.matched_minor)
-        capacity.refresh_investor_count(pledge.project_id)
+        capacity.count_investor(pledge.project_id, pledge.investor_id, pledge.id, -1)
     db.session.add(PledgeTransition(pledge_id=pledge.id, action=action, from_status=source, to_status=step.target,
                                     actor_id=getattr(actor, "id", None), note=note))
     db.session.flush()

@@ -8,6 +8,7 @@ from __future__ import annotations
 from sqlalchemy import or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import joinedload
 
 from marketplace.extensions import db
 from marketplace.pledges.models import MatchAllocation, MatchPool
@@ -73,3 +74,38 @@ def give_back(pool_id: int, investor_id: int, match_minor: int) -> None:
         MatchAllocation.pool_id == pool_id, MatchAllocation.investor_id == investor_id,
         MatchAllocation.matched_minor >= match_minor)
         .values(matched_minor=MatchAllocation.matched_minor - match_minor).execution_options(synchronize_session=False))
+
+
+def open_pool(actor, *, organisation, project, name: str, ratio_percent: int, cap_per_pledge_minor: int,
+              cap_per_investor_minor: int, total_minor: int) -> MatchPool:
+    """A partner or authority the actor belongs to sets money aside to match pledges on a project."""
+    from flask_babel import gettext as _
+
+    from marketplace.audit.services import record
+    from marketplace.errors import ConflictError, DomainError, ForbiddenError
+
+    if organisation.id not in {m.organisation_id for m in actor.memberships}:
+        raise ForbiddenError(_("You can only open a pool for an organisation you belong to."))
+    if not (organisation.is_partner or organisation.is_authority):
+        raise ForbiddenError(_("Only partner organisations and authorities fund matching pools."))
+    if project.status not in {"approved", "published"}:
+        raise ConflictError(_("Pools can be opened on approved or published projects only."))
+    if min(cap_per_pledge_minor, cap_per_investor_minor, total_minor) <= 0:
+        raise DomainError(_("Caps and total must be positive."), field="total")
+    pool = MatchPool(name=name.strip(), organisation_id=organisation.id, project_id=project.id,
+                     currency=project.currency, ratio_percent=ratio_percent, cap_per_pledge_minor=cap_per_pledge_minor,
+                     cap_per_investor_minor=cap_per_investor_minor, total_minor=total_minor, created_by_id=actor.id)
+    db.session.add(pool)
+    db.session.flush()
+    record("match_pool.open", actor=actor, object_type="match_pool", object_id=pool.id,
+           after={"project_id": project.id, "organisation_id": organisation.id, "ratio_percent": ratio_percent,
+                  "total_minor": total_minor, "currency": project.currency})
+    return pool
+
+
+def pools_on(project) -> list[MatchPool]:
+    scope = [MatchPool.project_id == project.id]
+    if project.programme_id is not None:
+        scope.append(MatchPool.programme_id == project.programme_id)
+    return list(db.session.scalars(select(MatchPool).where(or_(*scope)).options(joinedload(MatchPool.organisation))
+                                   .order_by(MatchPool.id)))

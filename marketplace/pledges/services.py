@@ -16,7 +16,7 @@ from marketplace.extensions import db
 from marketplace.models_common import utcnow
 from marketplace.money import format_money
 from marketplace.pledges import capacity, lifecycle, matching, protection
-from marketplace.pledges.models import PAYMENT_METHODS, Pledge
+from marketplace.pledges.models import PAYMENT_METHODS, Pledge, PledgeTransition
 from marketplace.projects.models import Project
 
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I: read over the phone
@@ -109,17 +109,37 @@ def place_pledge(investor, project: Project, request: PledgeRequest, *, now: dat
             raise DomainError(_("Your answer shows the risk is not yet clear: if the project fails you can lose "
                                 "all of the money invested."), field="understanding_answer")
 
+    pledge, created = _record_offer(investor, project, request, needs, now)
+    if not created:
+        return pledge
+    # Everything above holds no lock. From here to the caller's commit the project row is locked, then the
+    # pool and the audit head: a few statements, so concurrent pledges wait for each other only briefly.
     if not capacity.reserve(project.id, request.amount_minor):
         db.session.rollback()
         raise ConflictError(_("Only %(left)s can still be pledged to this project.",
                               left=_money(_remaining(project.id), project)), field="amount")
     pool, match = matching.allocate(project, investor.id, request.amount_minor)
+    if pool is not None:
+        pledge.match_pool_id, pledge.matched_minor = pool.id, match
+    capacity.count_investor(project.id, investor.id, pledge.id, +1)
+    record("pledge.offer", actor=investor, object_type="pledge", object_id=pledge.id,
+           after={"status": pledge.status, "amount_minor": pledge.amount_minor, "currency": pledge.currency,
+                  "project_id": project.id, "method": pledge.method, "matched_minor": match,
+                  "revocable_until": pledge.revocable_until.isoformat(),
+                  "regime": getattr(needs.rule, "code", None)})
+    return pledge
+
+
+def _record_offer(investor, project: Project, request: PledgeRequest, needs: protection.Requirements,
+                  now: datetime) -> tuple[Pledge, bool]:
+    """Write the pledge, its history, consents and notifications; a repeated request key returns the first."""
+    until = protection.revocable_until(needs.rule, project, now)
+    at_once = until <= now  # no revocation period: the offer is committed in the same step
     pledge = Pledge(reference=new_reference(), request_key=request.request_key, project_id=project.id,
                     investor_id=investor.id, amount_minor=request.amount_minor, currency=project.currency,
-                    method=request.method, status="offered", project_version_number=project.version_number,
-                    protection_rule_id=getattr(needs.rule, "id", None), match_pool_id=getattr(pool, "id", None),
-                    matched_minor=match, offered_at=now,
-                    revocable_until=protection.revocable_until(needs.rule, project, now))
+                    method=request.method, status="committed" if at_once else "offered",
+                    project_version_number=project.version_number, protection_rule_id=getattr(needs.rule, "id", None),
+                    matched_minor=0, offered_at=now, revocable_until=until, committed_at=now if at_once else None)
     db.session.add(pledge)
     try:
         db.session.flush()
@@ -128,23 +148,17 @@ def place_pledge(investor, project: Project, request: PledgeRequest, *, now: dat
         existing = db.session.scalar(select(Pledge).where(Pledge.investor_id == investor.id,
                                                           Pledge.request_key == request.request_key))
         if existing is not None:
-            return existing
+            return existing, False
         raise
-    capacity.refresh_investor_count(project.id)
-    _record_offer_consents(investor, pledge, needs, request)
-    record("pledge.offer", actor=investor, object_type="pledge", object_id=pledge.id,
-           after={"status": "offered", "amount_minor": pledge.amount_minor, "currency": pledge.currency,
-                  "project_id": project.id, "method": pledge.method, "matched_minor": match,
-                  "revocable_until": pledge.revocable_until.isoformat(),
-                  "regime": getattr(needs.rule, "code", None)})
-    from marketplace.pledges.models import PledgeTransition
-
     db.session.add(PledgeTransition(pledge_id=pledge.id, action="offer", from_status=None, to_status="offered",
-                                    actor_id=investor.id))
-    if pledge.revocable_until <= now:
-        lifecycle.apply(pledge, "commit", note=_("No revocation period applies to this pledge."))
+                                    actor_id=investor.id, created_at=now))
+    if at_once:
+        db.session.add(PledgeTransition(pledge_id=pledge.id, action="commit", from_status="offered",
+                                        to_status="committed", created_at=now,
+                                        note=_("No revocation period applies to this pledge.")))
+    _record_offer_consents(investor, pledge, needs, request)
     _notify(investor, pledge, "pledge.offered")
-    return pledge
+    return pledge, True
 
 
 def _locale():

@@ -13,6 +13,7 @@ from marketplace.core.forms import apply_and_report, attach_error
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.i18n import current_language
+from marketplace.pledges.matching import pools_on
 from marketplace.projects import conversation, queries, services, uploads
 from marketplace.projects.access import OWNER, PUBLIC_STATUSES, can_view, listing_organisations, project_roles
 from marketplace.projects.forms import (
@@ -81,7 +82,7 @@ def show(project_id: int):
         "projects/show.html", project=project, page=data, roles=roles, today=date.today(),
         is_public=project.status in PUBLIC_STATUSES,
         actions=available_actions(project, current_user) if roles else [],
-        due_diligence=current_due_diligence(project) if roles else None,
+        due_diligence=current_due_diligence(project) if roles else None, pools=pools_on(project),
         decision_form=DecisionForm(), question_form=QuestionForm(), answer_form=AnswerForm(),
         update_form=UpdateForm(), document_form=DocumentForm(), photo_form=PhotoForm(),
     )

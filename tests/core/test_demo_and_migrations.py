@@ -40,11 +40,16 @@ def test_seed_demo_is_idempotent_and_audited(app, runner):
             db.session.scalar(select(func.count(Organisation.id))),
         )
     second = runner.invoke(args=["seed-demo"])
-    assert "0 organisations, 0 users, 0 memberships, 0 projects new" in second.output
+    assert "0 organisations, 0 users, 0 memberships, 0 projects, 0 pledges new" in second.output
     with app.app_context():
         assert counts == (db.session.scalar(select(func.count(User.id))),
                           db.session.scalar(select(func.count(Organisation.id))))
-        assert counts[0] == 27  # 9 role representatives and 18 listing-organisation staff accounts
+        # 9 role representatives, 18 listing-organisation staff accounts and the 47 investors of b.8.
+        assert counts[0] == 74
+        from marketplace.pledges.models import Pledge
+
+        states = dict(db.session.execute(select(Pledge.status, func.count()).group_by(Pledge.status)).all())
+        assert states.keys() >= {"offered", "committed", "revoked"} and sum(states.values()) > 100
         assert verify_chain().ok
 
 
