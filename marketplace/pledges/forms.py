@@ -76,6 +76,7 @@ class MatchPoolForm(FlaskForm):
     cap_per_pledge = StringField(_l("Most matched per pledge"), validators=[DataRequired(), Length(max=20)])
     cap_per_investor = StringField(_l("Most matched per investor"), validators=[DataRequired(), Length(max=20)])
     total = StringField(_l("Pool total"), validators=[DataRequired(), Length(max=20)])
+    whole_programme = BooleanField(_l("Match pledges on every project of this project's programme"))
 
 
 class EarlyCloseForm(FlaskForm):

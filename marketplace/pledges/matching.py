@@ -77,8 +77,9 @@ def give_back(pool_id: int, investor_id: int, match_minor: int) -> None:
 
 
 def open_pool(actor, *, organisation, project, name: str, ratio_percent: int, cap_per_pledge_minor: int,
-              cap_per_investor_minor: int, total_minor: int) -> MatchPool:
-    """A partner or authority the actor belongs to sets money aside to match pledges on a project."""
+              cap_per_investor_minor: int, total_minor: int, whole_programme: bool = False) -> MatchPool:
+    """A partner or authority the actor belongs to sets money aside to match pledges on a project, or on
+    every project of the project's programme."""
     from flask_babel import gettext as _
 
     from marketplace.audit.services import record
@@ -92,13 +93,18 @@ def open_pool(actor, *, organisation, project, name: str, ratio_percent: int, ca
         raise ConflictError(_("Pools can be opened on approved or published projects only."))
     if min(cap_per_pledge_minor, cap_per_investor_minor, total_minor) <= 0:
         raise DomainError(_("Caps and total must be positive."), field="total")
-    pool = MatchPool(name=name.strip(), organisation_id=organisation.id, project_id=project.id,
+    if whole_programme and project.programme_id is None:
+        raise DomainError(_("This project belongs to no programme."), field="whole_programme")
+    pool = MatchPool(name=name.strip(), organisation_id=organisation.id,
+                     project_id=None if whole_programme else project.id,
+                     programme_id=project.programme_id if whole_programme else None,
                      currency=project.currency, ratio_percent=ratio_percent, cap_per_pledge_minor=cap_per_pledge_minor,
                      cap_per_investor_minor=cap_per_investor_minor, total_minor=total_minor, created_by_id=actor.id)
     db.session.add(pool)
     db.session.flush()
     record("match_pool.open", actor=actor, object_type="match_pool", object_id=pool.id,
-           after={"project_id": project.id, "organisation_id": organisation.id, "ratio_percent": ratio_percent,
+           after={"project_id": pool.project_id, "programme_id": pool.programme_id,
+                  "organisation_id": organisation.id, "ratio_percent": ratio_percent,
                   "total_minor": total_minor, "currency": project.currency})
     return pool
 

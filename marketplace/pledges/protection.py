@@ -91,6 +91,16 @@ def _applies(rule: ProtectionRule, residence: str | None, instrument: str, today
 
 
 def _latest_rules(today: date) -> list[ProtectionRule]:
+    """The rules in force today, read once per request or command (they are few, and read several times)."""
+    from flask import g
+
+    cache = g.setdefault("protection_rules", {})
+    if today not in cache:
+        cache[today] = _load_latest_rules(today)
+    return cache[today]
+
+
+def _load_latest_rules(today: date) -> list[ProtectionRule]:
     rules = db.session.scalars(select(ProtectionRule).order_by(ProtectionRule.code, ProtectionRule.version.desc()))
     latest: dict[str, ProtectionRule] = {}
     for rule in rules:
@@ -258,6 +268,18 @@ def record_knowledge_test(user, answers: dict[str, int]) -> InvestorAssessment:
     db.session.flush()
     record("investor.knowledge_test", actor=user, object_type="user", object_id=user.id,
            after={"correct": correct, "passed": passed, "version": KNOWLEDGE_TEST_VERSION})
+    return assessment
+
+
+def record_knowledge_test_skipped(user) -> InvestorAssessment:
+    """ECSPR Art. 21(4): an investor may decline the test; they then see the risk warning before investing."""
+    from marketplace.audit.services import record
+
+    assessment = InvestorAssessment(user_id=user.id, kind="knowledge_test", text_version=KNOWLEDGE_TEST_VERSION,
+                                    answers={"skipped": True}, passed=False)
+    db.session.add(assessment)
+    db.session.flush()
+    record("investor.knowledge_test_skipped", actor=user, object_type="user", object_id=user.id)
     return assessment
 
 

@@ -207,6 +207,10 @@ def questionnaire():
             if not assessment.passed:
                 flash(_("Some answers show risks you may not have considered. You may still invest, after a "
                         "risk warning."), "info")
+        elif part == "skip_test":  # CSRFProtect has checked the token of every POST
+            protection.record_knowledge_test_skipped(current_user)
+            saved = True
+            flash(_("You skipped the test: each pledge will first show you a risk warning."), "info")
         elif part == "simulation" and simulation_form.validate():
             values = [_minor(f, "EUR") for f in (simulation_form.annual_income, simulation_form.liquid_assets)]
             commitments = _minor_or_zero(simulation_form.commitments)
@@ -304,7 +308,7 @@ def new_pool(project_id: int):
                 matching.open_pool(current_user, organisation=db.session.get(Organisation, form.organisation_id.data),
                                    project=project, name=form.name.data, ratio_percent=form.ratio_percent.data,
                                    cap_per_pledge_minor=amounts[0], cap_per_investor_minor=amounts[1],
-                                   total_minor=amounts[2])
+                                   total_minor=amounts[2], whole_programme=form.whole_programme.data)
             except DomainError as error:
                 db.session.rollback()
                 attach_error(form, error)

@@ -50,6 +50,9 @@ class ProjectForm(FlaskForm):
                          render_kw={"inputmode": "decimal"})
     min_ticket = StringField(_l("Minimum ticket"), validators=[DataRequired(), Length(max=20)],
                              render_kw={"inputmode": "decimal"})
+    oversubscription_cap = StringField(
+        _l("Accept pledges up to"), validators=[Optional(), Length(max=20)], render_kw={"inputmode": "decimal"},
+        description=_l("Flexible campaigns only: leave empty to stop at the target."))
     campaign_starts_on = DateField(_l("Campaign starts on"), validators=[InputRequired()])
     campaign_ends_on = DateField(_l("Campaign ends on"), validators=[InputRequired()])
     risks = TextAreaField(_l("Risks"), validators=[Optional(), Length(max=10000)],

@@ -60,6 +60,7 @@ def form_to_input(form: ProjectForm) -> ListingInput:
         currency=form.currency.data,
         target=(form.target.data or "").replace(" ", "").replace(",", "."),
         min_ticket=(form.min_ticket.data or "").replace(" ", "").replace(",", "."),
+        oversubscription_cap=(form.oversubscription_cap.data or "").replace(" ", "").replace(",", "."),
         campaign_starts_on=form.campaign_starts_on.data,
         campaign_ends_on=form.campaign_ends_on.data,
         risks=form.risks.data or "",
@@ -77,6 +78,8 @@ def project_to_form(project: Project, form: ProjectForm) -> None:
     form.partner_bank_id.data = project.partner_bank_id or 0
     form.target.data = str(to_major(project.target_minor, project.currency))
     form.min_ticket.data = str(to_major(project.min_ticket_minor, project.currency))
+    form.oversubscription_cap.data = (str(to_major(project.oversubscription_cap_minor, project.currency))
+                                      if project.oversubscription_cap_minor else "")
     form.sdg_goals.data = project.sdg_goals
     for lang in TRANSLATED_LANGUAGES:
         values = (project.translations or {}).get(lang, {})

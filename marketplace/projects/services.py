@@ -14,7 +14,7 @@ from sqlalchemy import select
 from marketplace.audit.services import record
 from marketplace.errors import DomainError, ForbiddenError
 from marketplace.extensions import db
-from marketplace.money import SUPPORTED_CURRENCIES, MoneyError, to_minor
+from marketplace.money import SUPPORTED_CURRENCIES, MoneyError, to_major, to_minor
 from marketplace.organisations.models import Organisation
 from marketplace.programmes.models import Programme
 from marketplace.projects.access import OWNER, project_roles
@@ -29,6 +29,7 @@ from marketplace.reference.models import Country, Region, Sector
 
 # Changing one of these after publication changes what investors agreed to: back to review.
 MATERIAL_FIELDS = ("instrument", "funding_rule", "currency", "target_minor", "min_ticket_minor",
+                   "oversubscription_cap_minor",
                    "campaign_starts_on", "campaign_ends_on", "programme_id", "risks", "partner_bank_id")
 TEXT_FIELDS = ("language", "title", "summary", "description", "translations", "country_id", "region_id",
                "sector_id", "expected_jobs")
@@ -63,6 +64,7 @@ class ListingInput:
     expected_jobs: int | None = None
     sdg_goals: list[int] = field(default_factory=list)
     translations: dict = field(default_factory=dict)
+    oversubscription_cap: str = ""  # flexible campaigns: accept pledges past the target up to this amount
 
 
 def _fail(message: str, field_name: str) -> None:
@@ -110,6 +112,16 @@ def _validated_values(data: ListingInput, *, today: date, check_start: bool) -> 
             _fail(_("This amount is not plausible for a listing."), name)
     if amounts["min_ticket"] > amounts["target"]:
         _fail(_("The minimum ticket cannot be larger than the funding target."), "min_ticket")
+    cap = None
+    if (data.oversubscription_cap or "").strip():
+        if data.funding_rule != "flexible":
+            _fail(_("Only a flexible campaign can accept pledges beyond its target."), "oversubscription_cap")
+        try:
+            cap = to_minor(data.oversubscription_cap.strip(), data.currency)
+        except MoneyError:
+            _fail(_("Enter an amount with at most the currency's decimal places."), "oversubscription_cap")
+        if cap < amounts["target"] or cap > to_minor(MAX_TARGET_MAJOR, data.currency):
+            _fail(_("The cap must be at least the funding target."), "oversubscription_cap")
     if check_start and data.campaign_starts_on < today:
         _fail(_("The campaign cannot start in the past."), "campaign_starts_on")
     if data.campaign_ends_on <= data.campaign_starts_on:
@@ -148,6 +160,7 @@ def _validated_values(data: ListingInput, *, today: date, check_start: bool) -> 
         "currency": data.currency,
         "target_minor": amounts["target"],
         "min_ticket_minor": amounts["min_ticket"],
+        "oversubscription_cap_minor": cap,
         "campaign_starts_on": data.campaign_starts_on,
         "campaign_ends_on": data.campaign_ends_on,
         "risks": (data.risks or "").strip(),
@@ -209,6 +222,9 @@ def update_listing(project: Project, *, actor, data: ListingInput, today: date |
                                check_start=project.status in EDITABLE_STATUSES
                                and data.campaign_starts_on != project.campaign_starts_on)
     goals = values.pop("sdg_goals")
+    if (values["oversubscription_cap_minor"] or values["target_minor"]) < project.pledged_minor:
+        raise DomainError(_("Investors have already pledged %(amount)s: the target cannot go below that.",
+                            amount=str(to_major(project.pledged_minor, project.currency))), field="target")
     material = [name for name in MATERIAL_FIELDS if values[name] != getattr(project, name)]
     for name, value in values.items():
         setattr(project, name, value)

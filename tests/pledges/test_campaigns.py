@@ -217,3 +217,47 @@ def test_early_close_needs_21_days_open_notice_and_the_target(app, pledging):
         schedule_early_close(project, date(2026, 12, 14), actor=owner, now=monday)
         db.session.commit()
         assert db.session.get(Project, project_id).campaign_ends_on == date(2026, 12, 14)
+
+
+def test_the_owner_sets_an_oversubscription_cap_on_flexible_campaigns_only(app, pledging):
+    from marketplace.accounts.models import User
+    from marketplace.extensions import db
+    from marketplace.projects.models import Project
+    from marketplace.projects.services import update_listing
+    from tests.factories import listing_input
+
+    project_id = pledging.project(target="1000", min_ticket="100", funding_rule="flexible", status="draft")
+    with app.app_context(), app.test_request_context():
+        owner = db.session.get(User, pledging.owner.id)
+        project = db.session.get(Project, project_id)
+        base = {"target": "1000", "min_ticket": "100", "currency": "EUR", "partner_bank_id": pledging.bank.id,
+                "campaign_starts_on": project.campaign_starts_on, "campaign_ends_on": project.campaign_ends_on}
+        with pytest.raises(DomainError, match="Only a flexible campaign"):
+            update_listing(project, actor=owner, data=listing_input(app, **base, funding_rule="all_or_nothing",
+                                                                    oversubscription_cap="1500"))
+        with pytest.raises(DomainError, match="at least the funding target"):
+            update_listing(project, actor=owner, data=listing_input(app, **base, funding_rule="flexible",
+                                                                    oversubscription_cap="900"))
+        update_listing(project, actor=owner, data=listing_input(app, **base, funding_rule="flexible",
+                                                                oversubscription_cap="1500"))
+        db.session.commit()
+        assert db.session.get(Project, project_id).capacity_minor == 150_000
+
+
+def test_a_target_cannot_drop_below_what_is_already_pledged(app, pledging):
+    from marketplace.accounts.models import User
+    from marketplace.extensions import db
+    from marketplace.projects.models import Project
+    from marketplace.projects.services import update_listing
+    from tests.factories import listing_input
+
+    project_id = pledging.project(target="1000", min_ticket="100")
+    pledge_as(app, pledging.investor("MA").id, project_id, 80_000)
+    with app.app_context(), app.test_request_context():
+        project = db.session.get(Project, project_id)
+        data = listing_input(app, target="700", min_ticket="100", currency="EUR", partner_bank_id=pledging.bank.id,
+                             campaign_starts_on=project.campaign_starts_on, campaign_ends_on=project.campaign_ends_on)
+        with pytest.raises(DomainError, match="already pledged"):
+            update_listing(project, actor=db.session.get(User, pledging.owner.id), data=data)
+        db.session.rollback()
+    assert books(app, project_id)["reserved"] == 80_000

@@ -117,3 +117,39 @@ def test_only_members_of_a_partner_or_authority_open_a_pool(app, pledging, make)
         open_(db.session.get(User, outsider.id), organisation=db.session.get(Organisation, pledging.bank.id),
               project=db.session.get(Project, project_id), name="x", ratio_percent=100, cap_per_pledge_minor=1,
               cap_per_investor_minor=1, total_minor=1)
+
+
+def test_a_programme_pool_matches_pledges_on_each_project_of_the_programme(app, pledging, browserless):
+    from sqlalchemy import select
+
+    from marketplace.extensions import db
+    from marketplace.programmes.models import Programme
+    from marketplace.projects.models import Project
+
+    with app.app_context():
+        programme = Programme(code="3X1T", name_en="3x1 test", name_fr="3x1 test", name_ar="3x1")
+        db.session.add(programme)
+        db.session.commit()
+        programme_id = programme.id
+    first = pledging.project(target="100000", min_ticket="1")
+    second = pledging.project(target="100000", min_ticket="1")
+    outside = pledging.project(target="100000", min_ticket="1")
+    with app.app_context():
+        for project_id in (first, second):
+            db.session.get(Project, project_id).programme_id = programme_id
+        db.session.commit()
+    browserless.login(pledging.banker.email, pledging.banker.password)
+    response = browserless.post_form(f"/projects/{first}/match-pools/new", {
+        "organisation_id": pledging.bank.id, "name": "Contrepartie régionale", "ratio_percent": "100",
+        "cap_per_pledge": "100", "cap_per_investor": "1000", "total": "5000", "whole_programme": "y"})
+    assert response.status_code == 302
+    investor = pledging.investor("MA")
+    assert matched_of(app, pledge_as(app, investor.id, second, 20_000)) == 10_000
+    assert matched_of(app, pledge_as(app, investor.id, outside, 20_000)) == 0
+    page = browserless.client.get(f"/projects/{second}").get_data(as_text=True)
+    assert "for the whole programme" in page and "matched so far" in page
+    with app.app_context():
+        from marketplace.pledges.models import MatchPool
+
+        pool = db.session.scalar(select(MatchPool))
+        assert pool.project_id is None and pool.programme_id == programme_id

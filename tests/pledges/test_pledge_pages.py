@@ -120,3 +120,28 @@ def test_the_portfolio_costs_the_same_queries_for_one_pledge_or_many(app, browse
     with count_queries() as many:
         assert "PSL-" in browserless.client.get("/portfolio").get_data(as_text=True)
     assert len(many) == len(one)
+
+
+def test_a_belgian_investor_answers_the_questionnaire_before_the_first_pledge(app, browserless, pledging):
+    project_id = pledging.project(target="20000", min_ticket="100")
+    investor = pledging.investor("BE")
+    browserless.login(investor.email, investor.password)
+    first = browserless.client.get(f"/projects/{project_id}/pledge")
+    assert first.status_code == 302 and "/investor/questionnaire" in first.headers["Location"]
+    page = browserless.client.get("/investor/questionnaire").get_data(as_text=True)
+    assert "Knowledge test" in page and "How much loss could you bear?" in page
+    skipped = browserless.post_form("/investor/questionnaire", {"part": "skip_test"})
+    assert skipped.status_code == 302
+    simulated = browserless.post_form("/investor/questionnaire", {
+        "part": "simulation", "annual_income": "40000", "liquid_assets": "25000", "commitments": "5000"})
+    assert simulated.status_code == 302
+    assert "net worth €60,000" in browserless.client.get("/investor/questionnaire").get_data(as_text=True)
+    form = browserless.client.get(f"/projects/{project_id}/pledge").get_data(as_text=True)
+    # Skipped test: the prescribed warning is shown and must be acknowledged.
+    assert "risk of losing the entirety of the money invested" in form
+    refused = pledge_page(browserless, project_id, {"amount": "100", "reflection_notice_seen": "y"})
+    assert "Acknowledge the risk warning" in refused.get_data(as_text=True)
+    done = pledge_page(browserless, project_id, {"amount": "100", "reflection_notice_seen": "y",
+                                                 "risk_warning_acknowledged": "y"})
+    assert done.status_code == 302
+    assert books(app, project_id)["states"] == {"offered": 1}
