@@ -50,6 +50,8 @@ class ProfileForm(FlaskForm):
     locale = SelectField(_l("Language"))
     residence_country_id = SelectField(_l("Country of residence"), coerce=int, validators=[Optional()])
     residence_city = StringField(_l("City of residence"), validators=[Optional(), Length(max=120)])
+    time_zone = SelectField(_l("Time zone"), validators=[Optional()],
+                            description=_l("Deadlines such as the end of a reflection period are shown in it."))
     origin_region_id = SelectField(_l("Region of origin"), coerce=int, validators=[Optional()])
 
 

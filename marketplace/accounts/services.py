@@ -22,7 +22,8 @@ from marketplace.errors import ConflictError, DomainError
 from marketplace.extensions import db
 from marketplace.models_common import utcnow
 
-PROFILE_FIELDS = ["display_name", "locale", "residence_country_id", "residence_city", "origin_region_id"]
+PROFILE_FIELDS = ["display_name", "locale", "residence_country_id", "residence_city", "origin_region_id",
+                  "time_zone"]
 
 
 def normalise_email(email: str) -> str:
@@ -129,6 +130,12 @@ def end_other_sessions(user: User) -> None:
     record("account.sessions_revoked", actor=user, object_type="user", object_id=user.id)
 
 
+def available_time_zones() -> set[str]:
+    from zoneinfo import available_timezones
+
+    return available_timezones()
+
+
 def update_profile(user: User, *, actor: User, **changes) -> None:
     """Change profile fields (name, language, residence, origin); records before and after."""
     unknown = set(changes) - set(PROFILE_FIELDS)
@@ -138,6 +145,8 @@ def update_profile(user: User, *, actor: User, **changes) -> None:
         changes["display_name"] = (changes["display_name"] or "").strip()
         if not changes["display_name"]:
             raise DomainError(_("Enter your name."), field="display_name")
+    if changes.get("time_zone") and changes["time_zone"] not in available_time_zones():
+        raise DomainError(_("Choose a time zone from the list."), field="time_zone")
     before = snapshot(user, PROFILE_FIELDS)
     for field, value in changes.items():
         setattr(user, field, value)

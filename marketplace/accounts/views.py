@@ -136,6 +136,9 @@ def profile():
     form.locale.choices = list(current_app.config["LANGUAGES"].items())
     form.residence_country_id.choices = [NONE_CHOICE, *country_choices()]
     form.origin_region_id.choices = [NONE_CHOICE, *origin_region_choices()]
+    form.time_zone.choices = [("", _("Usual time of my country of residence")),
+                              *[(z, z.replace("_", " ")) for z in sorted(services.available_time_zones())
+                                if "/" in z and not z.startswith(("Etc/", "SystemV/"))]]
     if request.method == "GET":
         form.residence_country_id.data = current_user.residence_country_id or 0
         form.origin_region_id.data = current_user.origin_region_id or 0
@@ -149,6 +152,7 @@ def profile():
                 residence_country_id=form.residence_country_id.data or None,
                 residence_city=(form.residence_city.data or "").strip() or None,
                 origin_region_id=form.origin_region_id.data or None,
+                time_zone=form.time_zone.data or None,
             )
         except DomainError as error:
             db.session.rollback()

@@ -28,6 +28,7 @@ from marketplace.reference.models import Country
 
 # Residence split after HCP shares (b.8), scaled to 47 investors (plus the three named demo investors).
 RESIDENCES = ["FR"] * 15 + ["ES"] * 9 + ["BE"] * 6 + ["IT"] * 6 + ["NL"] * 5 + ["DE"] * 2 + ["CA", "GB", "US", "AE"]
+ZONES = {"CA": "America/Toronto", "US": "America/New_York"}  # the demo cities' own zones
 CITIES = {"FR": "Paris", "ES": "Barcelona", "BE": "Bruxelles", "IT": "Bologna", "NL": "Rotterdam", "DE": "Düsseldorf",
           "CA": "Montréal", "GB": "London", "US": "New York", "AE": "Dubai"}
 FIRST = ["Amina", "Youssef", "Salma", "Mehdi", "Khadija", "Rachid", "Imane", "Hamza", "Nora", "Said", "Leila",
@@ -56,6 +57,7 @@ def _investors(countries: dict[str, int]) -> list[User]:
                                   display_name=f"{FIRST[n % len(FIRST)]} {LAST[(n * 5) % len(LAST)]}",
                                   locale="fr" if residence in {"FR", "BE"} else "en",
                                   residence_country_id=countries[residence], residence_city=CITIES[residence])
+            user.time_zone = ZONES.get(residence)
         users.append(user)
     named = db.session.scalars(select(User).where(User.email.in_(
         ["investor.brussels@demo.passerelle.org", "investor.madrid@demo.passerelle.org",

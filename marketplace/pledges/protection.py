@@ -32,8 +32,8 @@ TEXTS = {
         "You may revoke this offer at any time, without giving a reason and without penalty, for 4 calendar days "
         "from the moment you make it. Nothing is charged before that period ends.")),
     "high_amount": ("ha-v1", _l(
-        "This pledge is larger than the higher of 1,000 euros and 5 percent of your net worth. Investing such a share of "
-        "your wealth in a single project is risky: you could lose all of it.")),
+        "This pledge is larger than the higher of 1,000 euros and 5 percent of your net worth. Investing such a "
+        "share of your wealth in a single project is risky: you could lose all of it.")),
     "reconfirmation": ("rc-v1", _l(
         "The project changed materially after you pledged. Reconfirm your pledge, or it lapses and nothing is "
         "charged.")),

@@ -32,6 +32,7 @@ from marketplace.pledges.forms import (
 from marketplace.pledges.models import CONSENT_KINDS, PLEDGE_STATUSES, Pledge, PledgeConsent
 from marketplace.projects.access import OWNER, PUBLIC_STATUSES, project_roles
 from marketplace.projects.models import Project, ProjectUpdate
+from marketplace.reference.fx import convert
 
 bp = Blueprint("pledges", __name__)
 ID = "<int(max=2147483647):{}>"
@@ -96,6 +97,7 @@ def pledge(project_id: int):
         flash(" ".join(problems), "error")
         return redirect(url_for("accounts.profile"))
     form = PledgeForm()
+    form.amount.label.text = _("Amount (%(currency)s)", currency=project.currency)
     card_enabled = services.card_payments_enabled()
     form.set_choices(card_enabled)
     if request.method == "GET":
@@ -124,13 +126,12 @@ def pledge(project_id: int):
             db.session.commit()
             if placed.method == "card":
                 return redirect(url_for("payments.card", pledge_id=placed.id))
-            if placed.status == "offered":
-                flash(_("Pledge recorded. You may revoke it until %(deadline)s.",
-                        deadline=local_time(placed.revocable_until, current_user)), "success")
-            else:
-                flash(_("Pledge recorded."), "success")
+            flash(_("Pledge recorded."), "success")
             return redirect(url_for("pledges.detail", pledge_id=placed.id))
+    threshold_local = (convert(needs.threshold_minor, needs.rule.params["currency"], project.currency).minor
+                       if needs.threshold_minor else None)
     return render_template("pledges/pledge.html", project=project, form=form, needs=needs,
+                           threshold_local=threshold_local,
                            texts={k: protection.text(k)[1] for k in protection.TEXTS},
                            pool=matching.pool_for(project), card_enabled=card_enabled)
 

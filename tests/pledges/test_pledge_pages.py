@@ -145,3 +145,23 @@ def test_a_belgian_investor_answers_the_questionnaire_before_the_first_pledge(ap
                                                  "risk_warning_acknowledged": "y"})
     assert done.status_code == 302
     assert books(app, project_id)["states"] == {"offered": 1}
+
+
+def test_deadlines_follow_the_time_zone_chosen_in_the_profile(app, browserless, pledging):
+    from marketplace.accounts.models import User
+    from marketplace.extensions import db
+    from marketplace.pledges.protection import investor_zone
+
+    investor = pledging.investor("CA")
+    with app.app_context():
+        assert investor_zone(db.session.get(User, investor.id)).key == "America/Creston"  # CLDR's first for CA
+    browserless.login(investor.email, investor.password)
+    profile = browserless.client.get("/account/profile").get_data(as_text=True)
+    assert 'value="America/Toronto"' in profile
+    bad = browserless.post_form("/account/profile", {"display_name": "Test", "locale": "en", "time_zone": "Mars/Base"})
+    assert bad.status_code == 422
+    saved = browserless.post_form("/account/profile", {"display_name": "Test", "locale": "en",
+                                                       "time_zone": "America/Toronto"})
+    assert saved.status_code == 302
+    with app.app_context():
+        assert investor_zone(db.session.get(User, investor.id)).key == "America/Toronto"
