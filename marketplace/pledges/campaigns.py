@@ -38,7 +38,7 @@ class CloseReport:
 
 def committed_total(project_id: int) -> int:
     return db.session.scalar(select(func.coalesce(func.sum(Pledge.amount_minor), 0)).where(
-        Pledge.project_id == project_id, Pledge.status == "committed"))
+        Pledge.project_id == project_id, Pledge.status == "committed", Pledge.reconfirm_by.is_(None)))
 
 
 def is_funded(project: Project, committed_minor: int) -> bool:
@@ -48,8 +48,11 @@ def is_funded(project: Project, committed_minor: int) -> bool:
 
 
 def _still_revocable(project_id: int, now: datetime) -> bool:
-    return db.session.scalar(select(exists().where(
-        Pledge.project_id == project_id, Pledge.status == "offered", Pledge.revocable_until > now)))
+    """An offer still inside its revocation period, or a pledge still awaiting reconfirmation: not decided yet."""
+    in_reflection = (Pledge.status == "offered") & (Pledge.revocable_until > now)
+    awaiting_reconfirmation = Pledge.status.in_(("offered", "committed")) & (Pledge.reconfirm_by > now)
+    return db.session.scalar(select(exists().where(Pledge.project_id == project_id,
+                                                   in_reflection | awaiting_reconfirmation)))
 
 
 def close_due(today: date | None = None, now: datetime | None = None) -> CloseReport:
@@ -113,11 +116,13 @@ def close_campaign(project: Project, *, now: datetime) -> bool:
 def expire_overdue_payments(now: datetime) -> int:
     """Collections past their window fail: no transfer arrived, or the card was never completed."""
     overdue = db.session.scalars(select(Pledge).where(
-        Pledge.status == "collecting", Pledge.payment_due_by < now, Pledge.payment_outcome_unknown.is_(False),
-        Pledge.transfer_mismatch.is_(False))).all()
+        Pledge.status == "collecting", Pledge.payment_due_by < now, Pledge.payment_outcome_unknown.is_(False))).all()
     for pledge in overdue:
+        # A partial transfer that was never completed goes back to the investor through the partner bank.
         lifecycle.apply(pledge, "fail_payment", payment_error="payment window expired",
-                        note=_("The payment did not arrive within the payment window."))
+                        refunded_minor=pledge.received_minor,
+                        note=_("The payment did not arrive within the payment window.") + (
+                            " " + _("The partner bank returns the partial transfer.") if pledge.received_minor else ""))
         _notify(pledge, "pledge.payment_failed")
     return len(overdue)
 
@@ -164,6 +169,7 @@ def schedule_early_close(project: Project, new_last_day: date, *, actor, now: da
     before = project.campaign_ends_on
     project.campaign_ends_on = new_last_day
     project.early_close_noticed_at = now
+    _move_cancellation_locks(project, now)
     record("campaign.early_close", actor=actor, object_type="project", object_id=project.id,
            before={"campaign_ends_on": before.isoformat()}, after={"campaign_ends_on": new_last_day.isoformat()})
     pledges = db.session.scalars(select(Pledge).where(Pledge.project_id == project.id,
@@ -175,19 +181,34 @@ def schedule_early_close(project: Project, new_last_day: date, *, actor, now: da
     return project
 
 
+def _move_cancellation_locks(project: Project, now: datetime) -> None:
+    """Offers whose revocation ends 48 hours before the deadline (Reg CF) follow the new deadline."""
+    from marketplace.pledges.models import ProtectionRule
+
+    offers = db.session.scalars(select(Pledge).join(ProtectionRule, Pledge.protection_rule_id == ProtectionRule.id)
+                                .where(Pledge.project_id == project.id, Pledge.status == "offered")).all()
+    for pledge in offers:
+        if "cancellation_lock_hours" in pledge.protection_rule.params:
+            pledge.revocable_until = protection.revocable_until(pledge.protection_rule, project, now)
+
+
 def on_project_cancelled(project: Project) -> None:
     """Cancellation: unpaid pledges are released (nothing charged); paid ones are refunded."""
     pledges = db.session.scalars(select(Pledge).where(
         Pledge.project_id == project.id, Pledge.status.in_(("offered", "committed", "collecting", "paid")))).all()
     for pledge in pledges:
+        if pledge.method == "card" and (pledge.status == "paid" or pledge.charge_attempted_at is not None):
+            # Card money moves only through Stripe: a paid charge is refunded by `payments refund-due`, and a
+            # charge already in flight finishes (paid, then refunded; or failed) before anything else.
+            continue
         if pledge.status == "paid":
-            if pledge.method == "card" and pledge.stripe_payment_intent_id and _cards_enabled():
-                continue  # refunded through Stripe after this transaction commits (payments.refund_due)
             lifecycle.apply(pledge, "refund", refunded_minor=pledge.received_minor,
                             note=_("The project was cancelled; the partner bank returns the transfer."))
             _notify(pledge, "pledge.refunded")
         else:
-            lifecycle.apply(pledge, "release", note=_("The project was cancelled: nothing is charged."))
+            returned = " " + _("The partner bank returns what it received.") if pledge.received_minor else ""
+            lifecycle.apply(pledge, "release", refunded_minor=pledge.received_minor,
+                            note=_("The project was cancelled: nothing is charged.") + returned)
             _notify(pledge, "pledge.released")
 
 

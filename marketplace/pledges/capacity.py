@@ -7,6 +7,8 @@ on SQLite (one writer at a time). The CHECK constraint `pledged_within_capacity`
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import exists, func, update
 
 from marketplace.extensions import db
@@ -18,7 +20,7 @@ def reserve(project_id: int, amount_minor: int) -> bool:
     capacity = func.coalesce(Project.oversubscription_cap_minor, Project.target_minor)
     changed = db.session.execute(
         update(Project)
-        .where(Project.id == project_id, Project.status == "published",
+        .where(Project.id == project_id, Project.status == "published", Project.campaign_ends_on >= date.today(),
                Project.pledged_minor + amount_minor <= capacity)
         .values(pledged_minor=Project.pledged_minor + amount_minor)
         .execution_options(synchronize_session=False)

@@ -67,10 +67,13 @@ def apply(pledge: Pledge, action: str, *, actor=None, note: str | None = None, *
     ).rowcount
     if changed != 1:
         raise ConflictError(_("This pledge changed at the same moment; reload the page."))
+    returned = {}
     if source in ACTIVE_STATUSES and step.target not in ACTIVE_STATUSES:
         capacity.release(pledge.project_id, pledge.amount_minor)
-        if pledge.match_pool_id:
+        returned["capacity_released_minor"] = pledge.amount_minor
+        if pledge.match_pool_id and pledge.matched_minor:
             matching.give_back(pledge.match_pool_id, pledge.investor_id, pledge.matched_minor)
+            returned.update(match_returned_minor=pledge.matched_minor, match_pool_id=pledge.match_pool_id)
         capacity.count_investor(pledge.project_id, pledge.investor_id, pledge.id, -1)
     db.session.add(PledgeTransition(pledge_id=pledge.id, action=action, from_status=source, to_status=step.target,
                                     actor_id=getattr(actor, "id", None), note=note))
@@ -78,6 +81,6 @@ def apply(pledge: Pledge, action: str, *, actor=None, note: str | None = None, *
     db.session.refresh(pledge)
     record(f"pledge.{action}", actor=actor, object_type="pledge", object_id=pledge.id,
            before={"status": source},
-           after={"status": step.target, "amount_minor": pledge.amount_minor, "currency": pledge.currency,
+           after={"status": step.target, "amount_minor": pledge.amount_minor, "currency": pledge.currency, **returned,
                   **{k: v for k, v in changes.items() if isinstance(v, int | str | bool)}}, note=note)
     return pledge

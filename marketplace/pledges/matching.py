@@ -42,12 +42,13 @@ def allocate(project, investor_id: int, amount_minor: int) -> tuple[MatchPool | 
     pool = pool_for(project)
     if pool is None:
         return None, 0
+    # One lock order everywhere (here and in give_back): the pool, then the investor's allocation.
+    pool = db.session.scalar(select(MatchPool).where(MatchPool.id == pool.id).with_for_update()
+                             .execution_options(populate_existing=True))
     _ensure_allocation(pool.id, investor_id)
     allocation = db.session.scalar(select(MatchAllocation).where(
         MatchAllocation.pool_id == pool.id, MatchAllocation.investor_id == investor_id)
         .with_for_update().execution_options(populate_existing=True))
-    pool = db.session.scalar(select(MatchPool).where(MatchPool.id == pool.id).with_for_update()
-                             .execution_options(populate_existing=True))
     match = offered_match(pool, amount_minor, allocation.matched_minor)
     if match <= 0:
         return None, 0
@@ -67,13 +68,16 @@ def give_back(pool_id: int, investor_id: int, match_minor: int) -> None:
     """Return a match to its pool when the pledge leaves the active states (revoked, released, lapsed…)."""
     if not match_minor:
         return
-    db.session.execute(update(MatchPool).where(MatchPool.id == pool_id, MatchPool.used_minor >= match_minor)
-                       .values(used_minor=MatchPool.used_minor - match_minor)
-                       .execution_options(synchronize_session=False))
-    db.session.execute(update(MatchAllocation).where(
+    pooled = db.session.execute(update(MatchPool).where(MatchPool.id == pool_id, MatchPool.used_minor >= match_minor)
+                                .values(used_minor=MatchPool.used_minor - match_minor)
+                                .execution_options(synchronize_session=False)).rowcount
+    allocated = db.session.execute(update(MatchAllocation).where(
         MatchAllocation.pool_id == pool_id, MatchAllocation.investor_id == investor_id,
         MatchAllocation.matched_minor >= match_minor)
-        .values(matched_minor=MatchAllocation.matched_minor - match_minor).execution_options(synchronize_session=False))
+        .values(matched_minor=MatchAllocation.matched_minor - match_minor)
+        .execution_options(synchronize_session=False)).rowcount
+    if pooled != 1 or allocated != 1:
+        raise RuntimeError(f"returning {match_minor} to pool {pool_id} would make its books negative")
 
 
 def open_pool(actor, *, organisation, project, name: str, ratio_percent: int, cap_per_pledge_minor: int,
@@ -87,8 +91,16 @@ def open_pool(actor, *, organisation, project, name: str, ratio_percent: int, ca
 
     if organisation.id not in {m.organisation_id for m in actor.memberships}:
         raise ForbiddenError(_("You can only open a pool for an organisation you belong to."))
-    if not (organisation.is_partner or organisation.is_authority):
-        raise ForbiddenError(_("Only partner organisations and authorities fund matching pools."))
+    if organisation.id == project.organisation_id:
+        raise ForbiddenError(_("A project's own organisation cannot match pledges to it."))
+    programme_owner = project.programme is not None and project.programme.owner_organisation_id == organisation.id
+    authority = organisation.is_authority and organisation.country_id == project.country_id
+    if whole_programme and not (programme_owner or authority):
+        raise ForbiddenError(_("Only the programme's owner or an authority of its country matches a whole "
+                               "programme."))
+    if not (programme_owner or authority or organisation.id == project.partner_bank_id):
+        raise ForbiddenError(_("Matching pools are funded by the project's partner bank, its programme's owner or "
+                               "an authority of its country."))
     if project.status not in {"approved", "published"}:
         raise ConflictError(_("Pools can be opened on approved or published projects only."))
     if min(cap_per_pledge_minor, cap_per_investor_minor, total_minor) <= 0:

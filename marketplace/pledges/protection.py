@@ -218,7 +218,9 @@ def requirements(investor, project, amount_minor: int, now: datetime) -> Require
             floor = params["high_amount_floor_minor"]
             share = simulation.net_worth_minor * params["high_amount_net_worth_percent"] // 100
             result.threshold_minor = max(floor, share)
-            in_rule_currency = convert(amount_minor, project.currency, params["currency"], round_up=True).minor
+            # Art. 21(7) is per offer: what the investor already has active on this project counts too.
+            on_offer = amount_minor + active_on_project(investor.id, project.id)
+            in_rule_currency = convert(on_offer, project.currency, params["currency"], round_up=True).minor
             result.high_amount = in_rule_currency > result.threshold_minor
     elif rule.code == "us_regcf":
         financials = latest_assessment(investor.id, "regcf_financials")
@@ -231,6 +233,11 @@ def requirements(investor, project, amount_minor: int, now: datetime) -> Require
             in_rule_currency = convert(amount_minor, project.currency, params["currency"], round_up=True).minor
             result.over_limit = in_rule_currency > result.limit_left_minor
     return result
+
+
+def active_on_project(investor_id: int, project_id: int) -> int:
+    return db.session.scalar(select(func.coalesce(func.sum(Pledge.amount_minor), 0)).where(
+        Pledge.investor_id == investor_id, Pledge.project_id == project_id, Pledge.status.in_(ACTIVE_STATUSES)))
 
 
 def regcf_limit(income_minor: int, net_worth_minor: int, params: dict) -> int:

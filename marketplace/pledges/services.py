@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from marketplace.audit.services import record
@@ -51,6 +51,10 @@ def card_payments_enabled() -> bool:
 def check_can_pledge(investor, project: Project) -> None:
     if project.status != "published":
         raise ConflictError(_("This project is not open for pledges."))
+    today = date.today()
+    if not project.campaign_starts_on <= today <= project.campaign_ends_on:
+        raise ConflictError(_("The campaign is not running: pledges are taken from %(start)s to %(end)s.",
+                              start=project.campaign_starts_on.isoformat(), end=project.campaign_ends_on.isoformat()))
     if investor.id is None or not investor.is_active:
         raise ForbiddenError(_("Log in with an active account to pledge."))
     if project.organisation_id in {m.organisation_id for m in investor.memberships}:
@@ -91,6 +95,14 @@ def place_pledge(investor, project: Project, request: PledgeRequest, *, now: dat
     check_can_pledge(investor, project)
     _validate_amount(request, project)
     needs = protection.requirements(investor, project, request.amount_minor, now)
+    if needs.rule is not None and "limit_window_days" in needs.rule.params:
+        # A 12-month limit spans projects: hold this investor's row so two pledges cannot both fit, then
+        # read what they already pledged again under that lock.
+        from marketplace.accounts.models import User
+
+        db.session.execute(update(User).where(User.id == investor.id).values(session_token=User.session_token)
+                           .execution_options(synchronize_session=False))
+        needs = protection.requirements(investor, project, request.amount_minor, now)
     if needs.missing:
         raise DomainError(_("Complete the investor questionnaire before pledging."), field="profile")
     if needs.over_limit:

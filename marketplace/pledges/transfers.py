@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
 from marketplace.audit.services import record
@@ -45,20 +45,35 @@ def confirm_receipt(actor, pledge: Pledge, *, amount_minor: int, received_on: da
         raise DomainError(_("The date received is before the pledge was made."), field="received_on")
     db.session.add(TransferReceipt(pledge_id=pledge.id, amount_minor=amount_minor, received_on=received_on,
                                    recorded_by_id=actor.id, note=(note or "").strip() or None))
-    total = pledge.received_minor + amount_minor
+    # Add to what was received in the database itself: two receipts recorded at once both count.
+    total = db.session.execute(
+        update(Pledge).where(Pledge.id == pledge.id, Pledge.status == "collecting")
+        .values(received_minor=Pledge.received_minor + amount_minor).returning(Pledge.received_minor)
+        .execution_options(synchronize_session=False)).scalar_one_or_none()
+    if total is None:
+        raise ConflictError(_("This pledge is not waiting for a transfer."))
+    db.session.refresh(pledge)
     record("pledge.transfer_received", actor=actor, object_type="pledge", object_id=pledge.id,
-           before={"received_minor": pledge.received_minor},
+           before={"received_minor": total - amount_minor},
            after={"received_minor": total, "amount_minor": pledge.amount_minor, "received_on": received_on.isoformat()},
            note=note)
     from marketplace.notifications.services import notify
 
     params = {"title": pledge.project.title, "reference": pledge.reference}
-    if total == pledge.amount_minor:
-        lifecycle.apply(pledge, "mark_paid", actor=actor, received_minor=total, transfer_mismatch=False,
-                        note=_("Transfer received by the partner bank."))
+    if total >= pledge.amount_minor:
+        excess = total - pledge.amount_minor
+        note_text = _("Transfer received by the partner bank.")
+        if excess:
+            from flask_babel import get_locale
+
+            from marketplace.money import format_money
+
+            note_text += " " + _("The bank returns the excess of %(excess)s.",
+                                 excess=format_money(excess, pledge.currency, get_locale()))
+        lifecycle.apply(pledge, "mark_paid", actor=actor, refunded_minor=excess, transfer_mismatch=bool(excess),
+                        note=note_text)
         notify([pledge.investor], "pledge.paid", params=params, link=f"/portfolio/{pledge.id}")
     else:
-        pledge.received_minor = total
         pledge.transfer_mismatch = True
         record("pledge.transfer_mismatch", actor=actor, object_type="pledge", object_id=pledge.id,
                after={"received_minor": total, "amount_minor": pledge.amount_minor})

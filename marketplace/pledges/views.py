@@ -213,7 +213,7 @@ def questionnaire():
             saved = True
             flash(_("You skipped the test: each pledge will first show you a risk warning."), "info")
         elif part == "simulation" and simulation_form.validate():
-            values = [_minor(f, "EUR") for f in (simulation_form.annual_income, simulation_form.liquid_assets)]
+            values = [_minor_or_zero(f) for f in (simulation_form.annual_income, simulation_form.liquid_assets)]
             commitments = _minor_or_zero(simulation_form.commitments)
             if None not in values and commitments is not None:
                 protection.record_loss_simulation(current_user, income_minor=values[0], liquid_assets_minor=values[1],
@@ -243,7 +243,7 @@ def questionnaire():
 
 def _minor_or_zero(form_field, currency: str = "EUR") -> int | None:
     raw = (form_field.data or "").strip()
-    if raw in {"0", "0.00"}:
+    if raw and raw.replace(".", "").replace(",", "").strip("0") == "":  # 0, 0.00, 000
         return 0
     return _minor(form_field, currency)
 

@@ -47,7 +47,7 @@ TRANSITIONS: dict[str, Transition] = {
     "cancel": _t({"draft", "submitted", "in_review", "changes_requested", "approved", "published", "suspended",
                   "funded"},
                  "cancelled", {OWNER, REVIEWER, ADMIN}, note_required=True),
-    "back_to_review": _t({"approved", "published"}, "in_review", {SYSTEM}),
+    "back_to_review": _t({"approved", "published", "suspended"}, "in_review", {SYSTEM}),
     # Decided by `flask campaigns close-due` from the committed total and the funding rule.
     "close_funded": _t({"published"}, "funded", {SYSTEM}),
     "close_failed": _t({"published"}, "failed", {SYSTEM}),

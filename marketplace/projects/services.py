@@ -10,9 +10,10 @@ from datetime import date, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from marketplace.audit.services import record
-from marketplace.errors import DomainError, ForbiddenError
+from marketplace.errors import ConflictError, DomainError, ForbiddenError
 from marketplace.extensions import db
 from marketplace.money import SUPPORTED_CURRENCIES, MoneyError, to_major, to_minor
 from marketplace.organisations.models import Organisation
@@ -222,6 +223,9 @@ def update_listing(project: Project, *, actor, data: ListingInput, today: date |
                                check_start=project.status in EDITABLE_STATUSES
                                and data.campaign_starts_on != project.campaign_starts_on)
     goals = values.pop("sdg_goals")
+    if project.pledged_minor and (values["currency"] != project.currency or values["instrument"] != project.instrument):
+        raise DomainError(_("Investors have pledged to this project: its currency and instrument can no longer "
+                            "change."), field="currency" if values["currency"] != project.currency else "instrument")
     if (values["oversubscription_cap_minor"] or values["target_minor"]) < project.pledged_minor:
         raise DomainError(_("Investors have already pledged %(amount)s: the target cannot go below that.",
                             amount=str(to_major(project.pledged_minor, project.currency))), field="target")
@@ -229,7 +233,11 @@ def update_listing(project: Project, *, actor, data: ListingInput, today: date |
     for name, value in values.items():
         setattr(project, name, value)
     _set_sdgs(project, goals)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:  # a pledge took the capacity between our check and this write
+        db.session.rollback()
+        raise ConflictError(_("Pledges arrived while you were editing; reload the listing and try again.")) from None
     after = snapshot(project)
     if before == after:
         return "saved"
@@ -237,11 +245,11 @@ def update_listing(project: Project, *, actor, data: ListingInput, today: date |
     record("project.edited", actor=actor, object_type="project", object_id=project.id,
            before={k: before.get(k) for k in changed}, after=changed,
            note="material" if material and project.status in LIVE_STATUSES else None)
-    if project.status in LIVE_STATUSES and project.status != "suspended" and material:
+    if project.status in LIVE_STATUSES and material:
         from marketplace.projects.lifecycle import transition
         from marketplace.projects.notify import recipients
 
-        was_published = project.status == "published"
+        was_published = project.status in {"published", "suspended"}
         store_version(project, actor=actor, reason="material_edit")
         transition(project, "back_to_review", actor=None, note=", ".join(material), notify_users=recipients)
         if was_published:

@@ -119,7 +119,7 @@ def test_only_members_of_a_partner_or_authority_open_a_pool(app, pledging, make)
               cap_per_investor_minor=1, total_minor=1)
 
 
-def test_a_programme_pool_matches_pledges_on_each_project_of_the_programme(app, pledging, browserless):
+def test_a_programme_pool_matches_pledges_on_each_project_of_the_programme(app, pledging, browserless, make):
     from sqlalchemy import select
 
     from marketplace.extensions import db
@@ -138,9 +138,13 @@ def test_a_programme_pool_matches_pledges_on_each_project_of_the_programme(app, 
         for project_id in (first, second):
             db.session.get(Project, project_id).programme_id = programme_id
         db.session.commit()
-    browserless.login(pledging.banker.email, pledging.banker.password)
+    from tests.factories import country_id
+
+    ministry = make.organisation(type="ministry", country_id=country_id(app, "MA"))
+    official = make.user(organisation=ministry)
+    browserless.login(official.email, official.password)
     response = browserless.post_form(f"/projects/{first}/match-pools/new", {
-        "organisation_id": pledging.bank.id, "name": "Contrepartie régionale", "ratio_percent": "100",
+        "organisation_id": ministry.id, "name": "Contrepartie régionale", "ratio_percent": "100",
         "cap_per_pledge": "100", "cap_per_investor": "1000", "total": "5000", "whole_programme": "y"})
     assert response.status_code == 302
     investor = pledging.investor("MA")
