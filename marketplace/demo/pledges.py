@@ -125,7 +125,51 @@ def seed_pledges(today: date | None = None) -> int:
             db.session.refresh(project)
         project.campaign_ends_on = today - timedelta(days=1)
     commit_due(now)
+    placed += _paid_history(investors, rng, now)
     return placed
+
+
+def _paid_history(investors: list[User], rng: random.Random, now) -> int:
+    """Funded and later projects reached their state as demo history, so do their pledges: paid transfers
+    that add up to the target, each with the history it would have had."""
+    from marketplace.audit.services import record
+    from marketplace.pledges.models import PledgeTransition, TransferReceipt
+
+    banker = db.session.scalar(select(User).where(User.email == "bank.officer@demo.passerelle.org"))
+    done = db.session.scalars(select(Project).where(
+        Project.is_demo.is_(True), Project.status.in_(("funded", "in_implementation", "completed")))).all()
+    count = 0
+    for project in done:
+        parts = max(1, min(6, project.target_minor // max(project.min_ticket_minor, 1)))
+        share = project.target_minor // parts
+        amounts = [share] * (parts - 1) + [project.target_minor - share * (parts - 1)]
+        backers = rng.sample(investors, k=min(parts, len(investors)))
+        closed = now - timedelta(days=60 + project.id % 90)
+        for investor, amount in zip(backers, amounts, strict=False):
+            offered = closed - timedelta(days=20)
+            pledge = Pledge(reference=f"PSL-D{project.id:03d}-{count:04d}", request_key=f"demo-history-{count}",
+                            project_id=project.id, investor_id=investor.id, amount_minor=amount,
+                            currency=project.currency, method="bank_transfer", status="paid",
+                            project_version_number=project.version_number, offered_at=offered,
+                            revocable_until=offered, committed_at=offered, payment_due_by=closed + timedelta(days=7),
+                            settled_at=closed + timedelta(days=3), received_minor=amount, created_at=offered)
+            db.session.add(pledge)
+            db.session.flush()
+            for action, source, target, at in (("offer", None, "offered", offered),
+                                               ("commit", "offered", "committed", offered),
+                                               ("start_collection", "committed", "collecting", closed),
+                                               ("mark_paid", "collecting", "paid", closed + timedelta(days=3))):
+                db.session.add(PledgeTransition(pledge_id=pledge.id, action=action, from_status=source,
+                                                to_status=target, created_at=at, note="Demo data: history."))
+            db.session.add(TransferReceipt(pledge_id=pledge.id, amount_minor=amount, recorded_by_id=banker.id,
+                                           received_on=(closed + timedelta(days=3)).date()))
+            count += 1
+        project.pledged_minor = sum(amounts[:len(backers)])
+        project.investor_count = len(backers)
+        record("pledge.demo_history", object_type="project", object_id=project.id,
+               after={"paid_pledges": len(backers), "pledged_minor": project.pledged_minor}, note="demo data")
+    db.session.flush()
+    return count
 
 
 def _place(investor: User, project: Project, amount: int, when, *, revoke_after: bool = False) -> int:
