@@ -293,12 +293,29 @@ class Bench:
     # --- a timed run ----------------------------------------------------------------------------------
 
     def race(self, scenario: str, path: str, workers: int, attempts: int) -> Run:
-        """Release `workers` threads at once; they share the `attempts` until none is left."""
+        """Release `workers` threads at once; they share the `attempts` until none is left.
+
+        The *service* path is the guarded service with the reservation and the investor count switched off:
+        the same Python and SQL work minus the project row lock, so guarded/service isolates the guard.
+        """
+        if path != "service":
+            return self._race(scenario, path, workers, attempts)
+        from marketplace.pledges import capacity
+
+        saved = capacity.reserve, capacity.count_investor
+        capacity.reserve, capacity.count_investor = (lambda *args: True), (lambda *args: None)
+        try:
+            return self._race(scenario, path, workers, attempts)
+        finally:
+            capacity.reserve, capacity.count_investor = saved
+
+    def _race(self, scenario: str, path: str, workers: int, attempts: int) -> Run:
         from marketplace.extensions import db
 
         project_id, pre_reserved = self.scenario_project(scenario, attempts)
         self.holds = []
-        one = {"guarded": self.guarded_one, "guard": self.guard_one, "plain": self.plain_one}[path]
+        one = {"guarded": self.guarded_one, "guard": self.guard_one, "plain": self.plain_one,
+               "service": self.guarded_one}[path]
         run = Run(scenario, path, workers, attempts)
         barrier = threading.Barrier(workers + 1)
         jobs = iter(self.investor_ids[:attempts])
@@ -385,6 +402,9 @@ class Bench:
                 problems.append(f"accepted {run.accepted}, rows {rows}, expected {expected}")
             if project.investor_count != investors:
                 problems.append(f"investor_count {project.investor_count} != {investors}")
+        elif run.path == "service":
+            if rows != run.accepted or run.accepted != run.attempts:
+                problems.append(f"service: rows {rows}, accepted {run.accepted}")
         elif run.path == "guard":
             expected = min(run.attempts, FREE_SLOTS) if run.scenario == "last10" else run.attempts
             if project.pledged_minor != pre_reserved + active_sum or rows != run.accepted or run.accepted != expected:
@@ -480,7 +500,8 @@ def run(args) -> dict:
         for number in range(args.rounds):
             measured = []
             for scenario in ("plenty", "last10"):
-                paths = ["guarded", "guard", "plain"] if number % 2 == 0 else ["plain", "guard", "guarded"]
+                paths = (["guarded", "service", "guard", "plain"] if number % 2 == 0
+                         else ["plain", "guard", "service", "guarded"])
                 for path in paths:
                     result = bench.race(scenario, path, workers, args.racers)
                     measured.append(result.summary())
@@ -532,6 +553,15 @@ def main() -> None:
     args = parser.parse_args()
     result = run(args)
     print("\n".join(table(result)))
+    rates = {}
+    for measured in result["rounds"]:
+        for m in measured:
+            rates.setdefault((m["scenario"], m["path"]), []).append(m["per_second"])
+    for scenario in ("plenty", "last10"):
+        pairs = list(zip(rates.get((scenario, "guarded"), []), rates.get((scenario, "service"), []), strict=False))
+        if pairs:
+            ratios = [100 * g / u for g, u in pairs]
+            print(f"guarded/service without the guard ({scenario}): {min(ratios):.1f}–{max(ratios):.1f} %")
     for path, meaning in (("guarded", "whole service layer"), ("guard", "reservation guard alone")):
         ratios = [100 * g["per_second"] / p["per_second"] for measured in result["rounds"]
                   for g in measured if g["path"] == path
