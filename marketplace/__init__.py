@@ -123,7 +123,8 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     import marketplace.payments.models
-    import marketplace.pledges.models  # noqa: F401
+    import marketplace.pledges.models
+    import marketplace.ppp.models  # noqa: F401
     from marketplace.accounts.views import bp as accounts_bp
     from marketplace.admin.views import bp as admin_bp
     from marketplace.api.views import bp as api_bp

@@ -103,12 +103,29 @@ class ProjectFactories:
         from marketplace.organisations.models import Organisation
         from marketplace.projects.services import create_draft
 
+        with_plan = overrides.pop("with_plan", True)
         data = listing_input(self.app, partner_bank_id=bank.id if bank else None, **overrides)
         with self.app.app_context():
             project = create_draft(actor=db.session.get(User, owner.id),
                                    organisation=db.session.get(Organisation, organisation.id), data=data)
             db.session.commit()
-            return project.id
+            project_id = project.id
+        if with_plan and overrides.get("programme_id") is None:  # a programme's plan follows its rules: tests write it
+            give_plan(self.app, project_id, owner.id)
+        return project_id
+
+
+def give_plan(app, project_id: int, owner_id: int) -> None:
+    """The simplest valid financing plan for a listing without a programme: the crowd funds it all."""
+    from marketplace.accounts.models import User
+    from marketplace.ppp.plans import ComponentInput, set_plan
+    from marketplace.projects.models import Project
+
+    with app.app_context(), app.test_request_context():
+        project = db.session.get(Project, project_id)
+        set_plan(project, db.session.get(User, owner_id), project.target_minor,
+                 [ComponentInput(kind="crowd_pledges", amount_minor=project.target_minor)])
+        db.session.commit()
 
 
 def country_id(app, iso2: str) -> int:

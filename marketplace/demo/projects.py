@@ -17,6 +17,8 @@ from marketplace.demo.projects_data import INSTRUMENT_OF_SCHEME, PROGRAMMES, PRO
 from marketplace.extensions import db
 from marketplace.models_common import utcnow
 from marketplace.organisations.models import Organisation
+from marketplace.ppp.demo import demo_plan
+from marketplace.ppp.plans import set_plan
 from marketplace.programmes.models import Programme
 from marketplace.projects.lifecycle import transition
 from marketplace.projects.models import Project, ProjectTransition
@@ -126,6 +128,9 @@ def seed_projects(*, reviewer: User, banker: User, today: date | None = None) ->
         )
         project = create_draft(actor=actor, organisation=owner, data=data, today=today, code=code, is_demo=True)
         _attach_files(project, code, title_fr, sector_code, total, share, with_bank_letter=status != "draft")
+        plan = demo_plan(row, on=today, organisation_ids={slug: o.id for slug, o in organisations.items()})
+        set_plan(project, actor, plan.total_cost_minor, plan.components,
+                 diaspora_capital_share_bp=plan.diaspora_capital_share_bp, on=today)
         _walk(project, STATUS_MAP[status], index=index, owner=actor, reviewer=reviewer, banker=banker, today=today)
         created += 1
     return created

@@ -58,6 +58,9 @@ def seed_demo(*, with_projects: bool = True) -> dict[str, int]:
             add_membership(actor=None, organisation=organisations[slug], user=user, role="manager")
             created["memberships"] += 1
     seed_programmes()
+    from marketplace.ppp.rule_sets import load_rule_sets
+
+    load_rule_sets()  # rule sets name their programme, which exists only from here on
     if with_projects:
         reviewer = db.session.scalar(select(User).where(User.email == "reviewer@demo.passerelle.org"))
         banker = db.session.scalar(select(User).where(User.email == "bank.officer@demo.passerelle.org"))

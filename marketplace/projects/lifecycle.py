@@ -98,6 +98,12 @@ def _check_guards(project: Project, action: str, today: date) -> None:
         if review is None or not review.is_co_signed:
             raise ConflictError(_("Approval needs the partner bank's co-signature of the due-diligence checklist "
                                   "for the version under review."))
+        from marketplace.ppp.plans import plan_problems
+
+        problems = plan_problems(project, today)
+        if problems:
+            raise ConflictError(_("Approval needs a valid financing plan: %(problems)s",
+                                  problems=" ".join(p.message for p in problems)))
     if action == "publish" and today < project.campaign_starts_on:
         raise ConflictError(_("The campaign starts on %(day)s; the project is published automatically that day.",
                               day=project.campaign_starts_on.isoformat()))
@@ -140,7 +146,10 @@ def transition(project: Project, action: str, *, actor, note: str | None = None,
         project.submitted_at = now
         store_version(project, actor=actor, reason="submitted")
     elif action == "approve":
+        from marketplace.ppp.plans import bind_rule_set
+
         project.approved_at = now
+        bind_rule_set(project, today or date.today())
     elif spec.target == "published" and project.published_at is None:
         project.published_at = now
     db.session.add(ProjectTransition(project_id=project.id, action=action, from_status=source,

@@ -103,7 +103,15 @@ def load_reference_data() -> dict[str, int]:
     created["checklist_items"] = _load_due_diligence_items()
     created["protection_rules"] = _load_protection_rules()
     created["fx_rates"] = _load_fx_rates()
+    created["rule_sets"] = _load_rule_sets()
     return created
+
+
+def _load_rule_sets() -> int:
+    """Programme rule sets; those of programmes not created yet are loaded by a later call."""
+    from marketplace.ppp.rule_sets import load_rule_sets
+
+    return load_rule_sets()
 
 
 def _load_protection_rules() -> int:

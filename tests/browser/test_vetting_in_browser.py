@@ -28,7 +28,20 @@ def log_in_as(browser, base_url: str, email: str):
     return context, page
 
 
-def test_listing_travels_from_draft_to_publication(browser, live_server, screenshot):
+def give_financing_plan(app, project_url: str) -> None:
+    """The owner's financing plan (its editor has its own tests): the crowd funds the whole listing."""
+    from sqlalchemy import select
+
+    from marketplace.accounts.models import User
+    from marketplace.extensions import db
+    from tests.factories import give_plan
+
+    with app.app_context():
+        owner_id = db.session.scalar(select(User.id).where(User.email == OWNER))
+    give_plan(app, int(project_url.rstrip("/").rsplit("/", 1)[1]), owner_id)
+
+
+def test_listing_travels_from_draft_to_publication(app, browser, live_server, screenshot):
     owner_context, owner = log_in_as(browser, live_server, OWNER)
     owner.goto(f"{live_server}/projects/new")
     owner.fill("#title", "Cabinet de kinésithérapie Nador")
@@ -76,6 +89,7 @@ def test_listing_travels_from_draft_to_publication(browser, live_server, screens
     bank.wait_for_load_state()
     assert "Co-signed by" in bank.locator("main").inner_text()
 
+    give_financing_plan(app, project_url)
     reviewer.goto(project_url)
     reviewer.get_by_role("button", name="Approve").click()
     reviewer.wait_for_load_state()

@@ -10,7 +10,7 @@ from marketplace.audit.services import verify_chain
 from marketplace.extensions import db
 from marketplace.projects.models import DueDiligenceItem, Project, ProjectVersion
 from tests.conftest import Browserless
-from tests.factories import PASSWORD, oujda_place
+from tests.factories import PASSWORD, give_plan, oujda_place
 
 
 def listing_form(app, **overrides):
@@ -101,6 +101,10 @@ def test_full_vetting_journey(app, cast):
                 "co_sign": "1"}
     assert banker.post_form(f"/projects/{project_id}/due-diligence", complete).status_code == 302
 
+    refused = act(reviewer, project_id, "approve")
+    assert status_of(app, project_id) == "in_review"
+    assert "Approval needs a valid financing plan" in flashed(reviewer, project_id)
+    give_plan(app, project_id, cast.owner.id)
     act(reviewer, project_id, "approve")
     assert status_of(app, project_id) == "approved"
     act(owner, project_id, "publish")

@@ -1,0 +1,1 @@
+"""Public-private partnerships: programme rule sets and the financing plan of each project."""
