@@ -133,6 +133,7 @@ def _register_blueprints(app: Flask) -> None:
     from marketplace.organisations.views import bp as organisations_bp
     from marketplace.payments.views import bp as payments_bp
     from marketplace.pledges.views import bp as pledges_bp
+    from marketplace.ppp.views import bp as ppp_bp
     from marketplace.projects.vetting_views import bp as vetting_bp
     from marketplace.projects.views import bp as projects_bp
 
@@ -144,6 +145,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(vetting_bp)
     app.register_blueprint(notifications_bp)
     app.register_blueprint(pledges_bp)
+    app.register_blueprint(ppp_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(payments_bp)
 

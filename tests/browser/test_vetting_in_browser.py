@@ -28,20 +28,7 @@ def log_in_as(browser, base_url: str, email: str):
     return context, page
 
 
-def give_financing_plan(app, project_url: str) -> None:
-    """The owner's financing plan (its editor has its own tests): the crowd funds the whole listing."""
-    from sqlalchemy import select
-
-    from marketplace.accounts.models import User
-    from marketplace.extensions import db
-    from tests.factories import give_plan
-
-    with app.app_context():
-        owner_id = db.session.scalar(select(User.id).where(User.email == OWNER))
-    give_plan(app, int(project_url.rstrip("/").rsplit("/", 1)[1]), owner_id)
-
-
-def test_listing_travels_from_draft_to_publication(app, browser, live_server, screenshot):
+def test_listing_travels_from_draft_to_publication(browser, live_server, screenshot):
     owner_context, owner = log_in_as(browser, live_server, OWNER)
     owner.goto(f"{live_server}/projects/new")
     owner.fill("#title", "Cabinet de kinésithérapie Nador")
@@ -61,6 +48,23 @@ def test_listing_travels_from_draft_to_publication(app, browser, live_server, sc
     owner.wait_for_load_state()
     assert owner.locator("h1").inner_text() == "Physiotherapy practice in Nador"
     project_url = owner.url
+    # The financing plan: refused while it does not add up, saved once it does.
+    owner.get_by_role("link", name="Edit the financing plan").click()
+    owner.fill("#total_cost", "600000")
+    owner.select_option("#components-0-kind", value="crowd_pledges")
+    owner.fill("#components-0-amount", "450000")
+    owner.select_option("#components-1-kind", value="bank_loan")
+    owner.select_option("#components-1-provider_organisation_id", label="Banque Atlas Diaspora (démo) · Bank")
+    owner.fill("#components-1-amount", "100000")
+    owner.get_by_role("button", name="Save the financing plan").click()
+    owner.wait_for_load_state()
+    assert "not the total cost" in owner.locator("main").inner_text()
+    owner.fill("#components-1-amount", "150000")
+    screenshot("journey-1b-owner-financing-plan", owner)
+    owner.get_by_role("button", name="Save the financing plan").click()
+    owner.wait_for_load_state()
+    assert owner.url.split("#")[0] == project_url
+    assert "Bank loan" in owner.locator("#financing-plan").inner_text()
     owner.get_by_role("button", name="Submit for vetting").click()
     owner.wait_for_load_state()
     assert "Submitted" in owner.locator(".vetting-panel").inner_text()
@@ -89,7 +93,6 @@ def test_listing_travels_from_draft_to_publication(app, browser, live_server, sc
     bank.wait_for_load_state()
     assert "Co-signed by" in bank.locator("main").inner_text()
 
-    give_financing_plan(app, project_url)
     reviewer.goto(project_url)
     reviewer.get_by_role("button", name="Approve").click()
     reviewer.wait_for_load_state()
