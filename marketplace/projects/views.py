@@ -14,6 +14,7 @@ from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.i18n import current_language
 from marketplace.pledges.matching import pools_on
+from marketplace.ppp.partner_views import partners_context
 from marketplace.ppp.views import financing_context
 from marketplace.projects import conversation, queries, services, uploads
 from marketplace.projects.access import OWNER, PUBLIC_STATUSES, can_view, listing_organisations, project_roles
@@ -81,6 +82,7 @@ def show(project_id: int):
     data = queries.project_page_data(project, include_private=bool(roles))
     return render_template(
         "projects/show.html", page=data, roles=roles, today=date.today(), **financing_context(project),
+        **partners_context(project),
         is_public=project.status in PUBLIC_STATUSES,
         actions=available_actions(project, current_user) if roles else [],
         due_diligence=current_due_diligence(project) if roles else None, pools=pools_on(project),

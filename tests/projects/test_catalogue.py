@@ -92,7 +92,7 @@ def test_project_page_takes_a_fixed_number_of_queries(app, client, catalogue, co
     with count_queries() as statements:
         response = client.get(f"/projects/{catalogue['clinic']}")
     assert response.status_code == 200
-    assert len(statements) <= 9  # project, its parts, matching pools, the financing plan and its components
+    assert len(statements) <= 10  # project, its parts, matching pools, financing plan, components, partner roles
 
 
 def test_pagination_keeps_the_filters(app, client, cast, projects):
