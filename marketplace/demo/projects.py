@@ -132,8 +132,31 @@ def seed_projects(*, reviewer: User, banker: User, today: date | None = None) ->
         set_plan(project, actor, plan.total_cost_minor, plan.components,
                  diaspora_capital_share_bp=plan.diaspora_capital_share_bp, on=today)
         _walk(project, STATUS_MAP[status], index=index, owner=actor, reviewer=reviewer, banker=banker, today=today)
+        _partners(project, actor, organisations, today)
         created += 1
     return created
+
+
+# How far each project's partnership roles have come, by the project's state.
+PARTNER_STEPS = {"approved": ("agree",), "published": ("agree",), "funded": ("agree", "activate"),
+                 "in_implementation": ("agree", "activate"), "completed": ("agree", "activate")}
+
+
+def _partners(project: Project, owner: User, organisations: dict, today: date) -> None:
+    """The default partners of the project's programme (b.4), as far along as the project itself."""
+    from marketplace.ppp.partners import assign_role, change_status, default_roles
+
+    for spec in default_roles(project):
+        organisation = organisations.get(spec.organisation_slug)
+        if organisation is None:
+            continue
+        role = assign_role(owner, project, organisation, iati_role=spec.iati_role, iati_org_type=spec.iati_org_type,
+                           functions=spec.functions, starts_on=project.campaign_starts_on,
+                           agreement_kind="convention" if project.status != "in_review" else None,
+                           agreement_reference=f"CONV-{project.code}-{organisation.id:03d}"
+                           if project.status != "in_review" else None)
+        for action in PARTNER_STEPS.get(project.status, ()):
+            change_status(owner, role, action)
 
 
 def _attach_files(project: Project, code: str, title: str, sector: str, total: int, share: int, *,

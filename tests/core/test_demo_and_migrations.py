@@ -49,7 +49,13 @@ def test_seed_demo_is_idempotent_and_audited(app, runner):
         from marketplace.pledges.models import Pledge
 
         states = dict(db.session.execute(select(Pledge.status, func.count()).group_by(Pledge.status)).all())
-        assert states.keys() >= {"offered", "committed", "revoked"} and sum(states.values()) > 100
+        assert states.keys() >= {"offered", "committed", "revoked", "paid"} and sum(states.values()) > 100
+        from marketplace.ppp.models import FinancingPlan
+        from marketplace.ppp.partner_models import PartnerRole
+
+        assert db.session.scalar(select(func.count(FinancingPlan.id))) == 40
+        roles = dict(db.session.execute(select(PartnerRole.status, func.count()).group_by(PartnerRole.status)).all())
+        assert roles.keys() == {"proposed", "agreed", "active"} and sum(roles.values()) > 80
         assert verify_chain().ok
 
 
