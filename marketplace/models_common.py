@@ -29,3 +29,8 @@ class UTCDateTime(TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+def one_of(column: str, values) -> str:
+    """The SQL of a CHECK that keeps `column` within `values` (sorted, so migrations stay stable)."""
+    return f"{column} IN ({', '.join(repr(v) for v in sorted(values))})"

@@ -1,5 +1,6 @@
 """Turning a service's DomainError into errors shown on the form that caused it."""
 
+import re
 from collections.abc import Callable
 
 from flask import flash
@@ -7,6 +8,7 @@ from flask_wtf import FlaskForm
 
 from marketplace.errors import DomainError
 from marketplace.extensions import db
+from marketplace.money import MoneyError, to_minor
 
 
 def attach_error(form: FlaskForm, error: DomainError) -> None:
@@ -38,3 +40,26 @@ def apply_and_report(action: Callable[[], object], success: str) -> bool:
     db.session.commit()
     flash(success, "success")
     return True
+
+
+# A plain amount: digits and at most one decimal point; no exponent, NaN, sign games or separators.
+AMOUNT_PATTERN = re.compile(r"-?[0-9]{1,15}(\.[0-9]{1,4})?")
+SPACES = str.maketrans({" ": None, "\u00a0": None, "\u202f": None, ",": "."})
+
+
+def amount_in_minor(field, currency: str) -> int | None:
+    """A form field's money amount in minor units, or None with an error on the field (5000, 5 000,50 …)."""
+    from flask_babel import gettext as _
+
+    raw = (field.data or "").strip().translate(SPACES)
+    try:
+        if not AMOUNT_PATTERN.fullmatch(raw):
+            raise MoneyError("not a plain amount")
+        value = to_minor(raw, currency)
+    except MoneyError:
+        field.errors = [*field.errors, _("Enter an amount such as 5000 or 5000.50.")]
+        return None
+    if value <= 0:
+        field.errors = [*field.errors, _("Enter an amount greater than zero.")]
+        return None
+    return value

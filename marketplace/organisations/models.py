@@ -10,7 +10,7 @@ from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, UniqueConst
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.extensions import db
-from marketplace.models_common import UTCDateTime, utcnow
+from marketplace.models_common import UTCDateTime, one_of, utcnow
 
 if TYPE_CHECKING:
     from marketplace.accounts.models import User
@@ -40,15 +40,12 @@ ORGANISATION_TYPES = {**PARTNER_TYPES, **AUTHORITY_TYPES, **OPERATOR_TYPES}
 MEMBERSHIP_ROLES = {"member": _l("Member"), "manager": _l("Manager")}
 
 
-def _in_list(column: str, values) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in sorted(values))})"
-
 
 class Organisation(db.Model):
     """A bank, NGO, authority or the platform operator; projects and partnerships belong to one."""
 
     __tablename__ = "organisations"
-    __table_args__ = (CheckConstraint(_in_list("type", ORGANISATION_TYPES), name="type_known"),)
+    __table_args__ = (CheckConstraint(one_of("type", ORGANISATION_TYPES), name="type_known"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(80), unique=True)
@@ -99,7 +96,7 @@ class Membership(db.Model):
     __tablename__ = "memberships"
     __table_args__ = (
         UniqueConstraint("user_id", "organisation_id", name="uq_memberships_user_organisation"),
-        CheckConstraint(_in_list("role", MEMBERSHIP_ROLES), name="role_known"),
+        CheckConstraint(one_of("role", MEMBERSHIP_ROLES), name="role_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -27,7 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.extensions import db
-from marketplace.models_common import UTCDateTime, utcnow
+from marketplace.models_common import UTCDateTime, one_of, utcnow
 
 if TYPE_CHECKING:
     from marketplace.accounts.models import User
@@ -66,17 +66,14 @@ ASSESSMENT_KINDS = {
 POOL_STATUSES = {"open": _l("Open"), "closed": _l("Closed")}
 
 
-def _in(column: str, values) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in sorted(values))})"
-
 
 class Pledge(db.Model):
     """One investor's offer to one project, from the offer to payment, refund or release."""
 
     __tablename__ = "pledges"
     __table_args__ = (
-        CheckConstraint(_in("status", PLEDGE_STATUSES), name="status_known"),
-        CheckConstraint(_in("method", PAYMENT_METHODS), name="method_known"),
+        CheckConstraint(one_of("status", PLEDGE_STATUSES), name="status_known"),
+        CheckConstraint(one_of("method", PAYMENT_METHODS), name="method_known"),
         CheckConstraint("amount_minor > 0", name="amount_positive"),
         CheckConstraint("matched_minor >= 0", name="matched_not_negative"),
         CheckConstraint("received_minor >= 0", name="received_not_negative"),
@@ -207,7 +204,7 @@ class InvestorAssessment(db.Model):
 
     __tablename__ = "investor_assessments"
     __table_args__ = (
-        CheckConstraint(_in("kind", ASSESSMENT_KINDS), name="kind_known"),
+        CheckConstraint(one_of("kind", ASSESSMENT_KINDS), name="kind_known"),
         Index("ix_investor_assessments_user_id_kind", "user_id", "kind", "created_at"),
     )
 
@@ -228,7 +225,7 @@ class PledgeConsent(db.Model):
     """A warning shown, a consent given, an answer or a revocation: append-only, with the text's version."""
 
     __tablename__ = "pledge_consents"
-    __table_args__ = (CheckConstraint(_in("kind", CONSENT_KINDS), name="kind_known"),)
+    __table_args__ = (CheckConstraint(one_of("kind", CONSENT_KINDS), name="kind_known"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
@@ -246,7 +243,7 @@ class MatchPool(db.Model):
 
     __tablename__ = "match_pools"
     __table_args__ = (
-        CheckConstraint(_in("status", POOL_STATUSES), name="status_known"),
+        CheckConstraint(one_of("status", POOL_STATUSES), name="status_known"),
         CheckConstraint("ratio_percent > 0", name="ratio_positive"),
         CheckConstraint("total_minor > 0", name="total_positive"),
         CheckConstraint("used_minor >= 0 AND used_minor <= total_minor", name="used_within_total"),

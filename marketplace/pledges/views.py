@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import secrets
 from datetime import date
 
@@ -13,11 +12,10 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from marketplace.core.forms import attach_error
+from marketplace.core.forms import amount_in_minor, attach_error
 from marketplace.errors import DomainError
 from marketplace.extensions import db, limiter
 from marketplace.models_common import utcnow
-from marketplace.money import MoneyError, to_minor
 from marketplace.organisations.models import Organisation
 from marketplace.pledges import campaigns, matching, protection, services, transfers
 from marketplace.pledges.forms import (
@@ -55,24 +53,6 @@ def _own_pledge_or_404(pledge_id: int) -> Pledge:
     return pledge
 
 
-AMOUNT_PATTERN = re.compile(r"-?[0-9]{1,15}(\.[0-9]{1,4})?")
-
-
-def _minor(form_field, currency: str) -> int | None:
-    raw = (form_field.data or "").strip().replace(" ", "").replace("\u00a0", "").replace(",", ".")
-    try:
-        if not AMOUNT_PATTERN.fullmatch(raw):  # no exponents, signs, NaN or thousands separators
-            raise MoneyError("not a plain amount")
-        value = to_minor(raw, currency)
-    except MoneyError:
-        form_field.errors = [*form_field.errors, _("Enter an amount such as 5000 or 5000.50.")]
-        return None
-    if value <= 0:
-        form_field.errors = [*form_field.errors, _("Enter an amount greater than zero.")]
-        return None
-    return value
-
-
 def local_time(moment, user) -> str:
     """A UTC deadline in the investor's own time zone, with the zone named."""
     zone = protection.investor_zone(user)
@@ -105,7 +85,7 @@ def pledge(project_id: int):
         form.method.data = "card" if card_enabled else "bank_transfer"
     now = utcnow()
     submitted = form.validate_on_submit()
-    amount = _minor(form.amount, project.currency) if submitted else None
+    amount = amount_in_minor(form.amount, project.currency) if submitted else None
     needs = protection.requirements(current_user, project, amount or project.min_ticket_minor, now)
     if needs.missing:
         flash(_("Before your first pledge, answer the investor questionnaire required where you live."), "info")
@@ -158,35 +138,30 @@ def detail(pledge_id: int):
                            now=utcnow(), form=PledgeForm(formdata=None))
 
 
-@bp.post(f"/portfolio/{ID.format('pledge_id')}/revoke")
-@login_required
-def revoke(pledge_id: int):
+def _investor_action(pledge_id: int, action, success: str):
+    """Apply one of the investor's own actions to their pledge; a refusal is flashed and changes nothing."""
     pledge = _own_pledge_or_404(pledge_id)
-    PledgeForm(formdata=None)  # the CSRF token is checked by CSRFProtect for every POST
     try:
-        services.revoke(current_user, pledge)
+        action(current_user, pledge)
     except DomainError as error:
         db.session.rollback()
         flash(error.message, "error")
     else:
         db.session.commit()
-        flash(_("Your pledge is revoked. Nothing will be charged."), "success")
+        flash(success, "success")
     return redirect(url_for("pledges.detail", pledge_id=pledge_id))
+
+
+@bp.post(f"/portfolio/{ID.format('pledge_id')}/revoke")
+@login_required
+def revoke(pledge_id: int):
+    return _investor_action(pledge_id, services.revoke, _("Your pledge is revoked. Nothing will be charged."))
 
 
 @bp.post(f"/portfolio/{ID.format('pledge_id')}/reconfirm")
 @login_required
 def reconfirm(pledge_id: int):
-    pledge = _own_pledge_or_404(pledge_id)
-    try:
-        services.reconfirm(current_user, pledge)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(_("Thank you: your pledge stands for the changed project."), "success")
-    return redirect(url_for("pledges.detail", pledge_id=pledge_id))
+    return _investor_action(pledge_id, services.reconfirm, _("Thank you: your pledge stands for the changed project."))
 
 
 @bp.route("/investor/questionnaire", methods=["GET", "POST"])
@@ -245,7 +220,7 @@ def _minor_or_zero(form_field, currency: str = "EUR") -> int | None:
     raw = (form_field.data or "").strip()
     if raw and raw.replace(".", "").replace(",", "").strip("0") == "":  # 0, 0.00, 000
         return 0
-    return _minor(form_field, currency)
+    return amount_in_minor(form_field, currency)
 
 
 @bp.get("/bank/transfers")
@@ -270,7 +245,7 @@ def confirm_transfer(pledge_id: int):
     if pledge is None or not project_roles(current_user, pledge.project) & {"bank"}:
         abort(404)
     form = ReceiptForm()
-    amount = _minor(form.amount, pledge.currency) if form.amount.data else None
+    amount = amount_in_minor(form.amount, pledge.currency) if form.amount.data else None
     if form.validate_on_submit() and amount is not None:
         try:
             transfers.confirm_receipt(current_user, pledge, amount_minor=amount, received_on=form.received_on.data,
@@ -303,7 +278,8 @@ def new_pool(project_id: int):
     form = MatchPoolForm()
     form.organisation_id.choices = [(o.id, o.name) for o in organisations]
     if form.validate_on_submit():
-        amounts = [_minor(f, project.currency) for f in (form.cap_per_pledge, form.cap_per_investor, form.total)]
+        fields = (form.cap_per_pledge, form.cap_per_investor, form.total)
+        amounts = [amount_in_minor(f, project.currency) for f in fields]
         if None not in amounts:
             try:
                 matching.open_pool(current_user, organisation=db.session.get(Organisation, form.organisation_id.data),

@@ -16,14 +16,13 @@ from flask_wtf import FlaskForm
 from wtforms import FieldList, Form, FormField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
-from marketplace.money import MoneyError, to_major, to_minor
+from marketplace.core.forms import SPACES, amount_in_minor
+from marketplace.money import to_major
 from marketplace.ppp.models import COMPONENT_KINDS, COMPONENT_STATUSES, FULL_SHARE_BP
 from marketplace.ppp.plans import ComponentInput
 
 MAX_ROWS = 10
-AMOUNT_PATTERN = re.compile(r"-?[0-9]{1,15}(\.[0-9]{1,4})?")
 PERCENT_PATTERN = re.compile(r"[0-9]{1,3}(\.[0-9]{1,2})?")
-SPACES = str.maketrans({" ": None, "\u00a0": None, "\u202f": None, ",": "."})
 
 
 class ComponentRowForm(Form):
@@ -91,7 +90,7 @@ def fill_plan_form(form: PlanForm, plan, components, *, currency: str) -> None:
 
 def read_plan_form(form: PlanForm, *, currency: str, asks_share: bool, share_bp: int) -> EnteredPlan | None:
     """The parsed plan, or None with a message on every field that could not be read."""
-    total = _amount(form.total_cost, currency)
+    total = amount_in_minor(form.total_cost, currency)
     if asks_share:
         share_bp = _basis_points(form.diaspora_capital_share)
     readable = total is not None and share_bp is not None
@@ -99,7 +98,7 @@ def read_plan_form(form: PlanForm, *, currency: str, asks_share: bool, share_bp:
     for index, row in enumerate(form.components):
         if row.is_blank:
             continue
-        amount = _amount(row.amount, currency)
+        amount = amount_in_minor(row.amount, currency)
         if not row.kind.data:
             row.kind.errors = [*row.kind.errors, _("Choose the kind of financing.")]
         if not row.kind.data or amount is None:
@@ -117,21 +116,6 @@ def _plain(value: Decimal) -> str:
     """A number as the form shows it back: no exponent, no trailing zeros after the point."""
     text = format(value, "f")
     return text.rstrip("0").rstrip(".") if "." in text else text
-
-
-def _amount(field, currency: str) -> int | None:
-    raw = (field.data or "").strip().translate(SPACES)
-    try:
-        if not AMOUNT_PATTERN.fullmatch(raw):  # no exponents, NaN or thousands separators
-            raise MoneyError("not a plain amount")
-        value = to_minor(raw, currency)
-    except MoneyError:
-        field.errors = [*field.errors, _("Enter an amount such as 5000 or 5000.50.")]
-        return None
-    if value <= 0:
-        field.errors = [*field.errors, _("Enter an amount greater than zero.")]
-        return None
-    return value
 
 
 def _basis_points(field) -> int | None:

@@ -25,7 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.extensions import db
-from marketplace.models_common import UTCDateTime, utcnow
+from marketplace.models_common import UTCDateTime, one_of, utcnow
 
 if TYPE_CHECKING:
     from marketplace.organisations.models import Organisation
@@ -57,9 +57,6 @@ COMPONENT_STATUSES = {
 }
 FULL_SHARE_BP = 10_000  # basis points: 10,000 = 100 %
 
-
-def _in(column: str, values) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in sorted(values))})"
 
 
 class RuleSet(db.Model):
@@ -123,8 +120,8 @@ class FinancingComponent(db.Model):
 
     __tablename__ = "financing_components"
     __table_args__ = (
-        CheckConstraint(_in("kind", COMPONENT_KINDS), name="kind_known"),
-        CheckConstraint(_in("status", COMPONENT_STATUSES), name="status_known"),
+        CheckConstraint(one_of("kind", COMPONENT_KINDS), name="kind_known"),
+        CheckConstraint(one_of("status", COMPONENT_STATUSES), name="status_known"),
         CheckConstraint("amount_minor > 0", name="amount_positive"),
         CheckConstraint("NOT computed OR kind = 'grant'", name="only_grants_computed"),
     )

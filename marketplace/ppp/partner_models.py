@@ -15,7 +15,7 @@ from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Integer, String,
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.extensions import db
-from marketplace.models_common import UTCDateTime, utcnow
+from marketplace.models_common import UTCDateTime, one_of, utcnow
 
 if TYPE_CHECKING:
     from marketplace.organisations.models import Organisation
@@ -64,9 +64,6 @@ ROLE_STATUSES = {
 AGREEMENT_KINDS = {"mou": _l("Memorandum of understanding"), "convention": _l("Convention")}
 
 
-def _in(column: str, values) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in sorted(values))})"
-
 
 class PartnerRole(db.Model):
     """One organisation's part in one project's (or one programme's) partnership, and its agreement."""
@@ -76,9 +73,9 @@ class PartnerRole(db.Model):
         CheckConstraint("(project_id IS NULL) <> (programme_id IS NULL)", name="one_scope"),
         CheckConstraint(f"iati_role IN ({', '.join(str(code) for code in sorted(IATI_ROLES))})",
                         name="iati_role_known"),
-        CheckConstraint(_in("iati_org_type", IATI_ORG_TYPES), name="iati_org_type_known"),
-        CheckConstraint(_in("status", ROLE_STATUSES), name="status_known"),
-        CheckConstraint(f"agreement_kind IS NULL OR {_in('agreement_kind', AGREEMENT_KINDS)}",
+        CheckConstraint(one_of("iati_org_type", IATI_ORG_TYPES), name="iati_org_type_known"),
+        CheckConstraint(one_of("status", ROLE_STATUSES), name="status_known"),
+        CheckConstraint(f"agreement_kind IS NULL OR {one_of('agreement_kind', AGREEMENT_KINDS)}",
                         name="agreement_kind_known"),
         CheckConstraint("starts_on IS NULL OR ends_on IS NULL OR ends_on >= starts_on", name="dates_ordered"),
         UniqueConstraint("project_id", "organisation_id"),

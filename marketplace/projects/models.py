@@ -23,7 +23,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.extensions import db
 from marketplace.i18n import current_language, localized
-from marketplace.models_common import UTCDateTime, utcnow
+from marketplace.models_common import UTCDateTime, one_of, utcnow
 
 if TYPE_CHECKING:
     from marketplace.accounts.models import User
@@ -72,18 +72,15 @@ SDG_NAMES = {
 }
 
 
-def _in(column: str, values) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in sorted(values))})"
-
 
 class Project(db.Model):
     """A listing by one organisation; amounts are integer minor units of `currency`."""
 
     __tablename__ = "projects"
     __table_args__ = (
-        CheckConstraint(_in("status", STATUSES), name="status_known"),
-        CheckConstraint(_in("instrument", INSTRUMENTS), name="instrument_known"),
-        CheckConstraint(_in("funding_rule", FUNDING_RULES), name="funding_rule_known"),
+        CheckConstraint(one_of("status", STATUSES), name="status_known"),
+        CheckConstraint(one_of("instrument", INSTRUMENTS), name="instrument_known"),
+        CheckConstraint(one_of("funding_rule", FUNDING_RULES), name="funding_rule_known"),
         CheckConstraint("target_minor > 0", name="target_positive"),
         CheckConstraint("min_ticket_minor > 0 AND min_ticket_minor <= target_minor", name="min_ticket_in_range"),
         CheckConstraint("pledged_minor >= 0", name="pledged_not_negative"),
@@ -302,7 +299,7 @@ class ProjectDocument(db.Model):
     """A PDF stored outside static/ under a random name; public ones are shown once the project is published."""
 
     __tablename__ = "project_documents"
-    __table_args__ = (CheckConstraint(_in("kind", DOCUMENT_KINDS), name="kind_known"),)
+    __table_args__ = (CheckConstraint(one_of("kind", DOCUMENT_KINDS), name="kind_known"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)

@@ -134,7 +134,8 @@ class FakeTransport(stripe.HTTPClient):
         return answer.content, answer.status_code, answer.headers
 
     def request_stream(self, method, url, headers, post_data=None, **kwargs):
-        raise NotImplementedError
+        """Part of the SDK's transport interface; only streaming endpoints call it, and the app uses none."""
+        raise AssertionError("the app made a streaming Stripe call, which the tests do not expect")
 
     def close(self):
         pass
