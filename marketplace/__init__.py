@@ -124,6 +124,7 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
 def _register_blueprints(app: Flask) -> None:
     import marketplace.payments.models
     import marketplace.pledges.models
+    import marketplace.ppp.ledger_models
     import marketplace.ppp.models
     import marketplace.ppp.partner_models  # noqa: F401
     from marketplace.accounts.views import bp as accounts_bp
@@ -136,6 +137,7 @@ def _register_blueprints(app: Flask) -> None:
     from marketplace.pledges.views import bp as pledges_bp
     from marketplace.ppp.partner_views import bp as ppp_partners_bp
     from marketplace.ppp.views import bp as ppp_bp
+    from marketplace.ppp.workspace_views import bp as ppp_workspace_bp
     from marketplace.projects.vetting_views import bp as vetting_bp
     from marketplace.projects.views import bp as projects_bp
 
@@ -149,6 +151,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(pledges_bp)
     app.register_blueprint(ppp_bp)
     app.register_blueprint(ppp_partners_bp)
+    app.register_blueprint(ppp_workspace_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(payments_bp)
 

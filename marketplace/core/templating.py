@@ -35,6 +35,7 @@ NAVIGATION = [
     ("vetting.bank_queue", _l("Due diligence"), _is_bank_member),
     ("pledges.transfer_queue", _l("Transfers"), _is_bank_member),
     ("vetting.review_queue", _l("Review queue"), {ROLE_AUTHORITY}),
+    ("ppp_workspace.partnerships", _l("Partnerships"), {ROLE_PARTNER, ROLE_AUTHORITY, ROLE_ADMIN}),
     ("organisations.mine", _l("My organisations"), {ROLE_PARTNER, ROLE_AUTHORITY}),
     ("admin.index", _l("Administration"), {ROLE_ADMIN}),
 ]
@@ -78,6 +79,9 @@ ACTION_BUTTONS = {
     "resume": _l("Resume"),
     "cancel": _l("Cancel the project"),
     "back_to_review": _l("Back to review after a material change"),
+    "close_funded": _l("Closed as funded"),
+    "close_failed": _l("Closed as not funded"),
+    "start_implementation": _l("Implementation started with the first disbursement"),
     "demo_history": _l("Status set by the demo data"),
 }
 

@@ -13,7 +13,7 @@ from decimal import Decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import FieldList, Form, FormField, SelectField, StringField
+from wtforms import BooleanField, FieldList, Form, FormField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 from marketplace.core.forms import SPACES, amount_in_minor
@@ -32,6 +32,7 @@ class ComponentRowForm(Form):
     provider_organisation_id = SelectField(_l("Provided by"), validators=[Optional()])
     amount = StringField(_l("Amount"), validators=[Optional(), Length(max=24)])
     status = SelectField(_l("Status"), validators=[Optional()])
+    raised_by_campaign = BooleanField(_l("Raised through the campaign"))
     note = StringField(_l("Note"), validators=[Optional(), Length(max=500)])
 
     @property
@@ -85,6 +86,7 @@ def fill_plan_form(form: PlanForm, plan, components, *, currency: str) -> None:
         row.provider_organisation_id.data = str(component.provider_organisation_id or "")
         row.amount.data = _plain(to_major(component.amount_minor, component.currency))
         row.status.data = component.status
+        row.raised_by_campaign.data = component.raised_by_campaign
         row.note.data = component.note or ""
 
 
@@ -107,7 +109,8 @@ def read_plan_form(form: PlanForm, *, currency: str, asks_share: bool, share_bp:
         provider = row.provider_organisation_id.data
         components.append(ComponentInput(row.kind.data, amount, int(provider) if provider else None,
                                          status=row.status.data or "planned",
-                                         note=(row.note.data or "").strip() or None))
+                                         note=(row.note.data or "").strip() or None,
+                                         raised_by_campaign=bool(row.raised_by_campaign.data)))
         rows.append(index)
     return EnteredPlan(total, share_bp, components, rows) if readable else None
 

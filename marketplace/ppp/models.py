@@ -21,6 +21,7 @@ from sqlalchemy import (
     Integer,
     String,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -124,6 +125,7 @@ class FinancingComponent(db.Model):
         CheckConstraint(one_of("status", COMPONENT_STATUSES), name="status_known"),
         CheckConstraint("amount_minor > 0", name="amount_positive"),
         CheckConstraint("NOT computed OR kind = 'grant'", name="only_grants_computed"),
+        CheckConstraint("kind <> 'crowd_pledges' OR raised_by_campaign", name="crowd_pledges_raised_by_campaign"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -134,6 +136,8 @@ class FinancingComponent(db.Model):
     currency: Mapped[str] = mapped_column(String(3))
     status: Mapped[str] = mapped_column(String(20), default="planned")
     computed: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Raised from diaspora investors through the project's campaign: its money is the pledges, not entries.
+    raised_by_campaign: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     note: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
@@ -151,3 +155,7 @@ class FinancingComponent(db.Model):
     @property
     def kind_label(self) -> str:
         return str(COMPONENT_KINDS.get(self.kind, self.kind))
+
+    @property
+    def status_label(self) -> str:
+        return str(COMPONENT_STATUSES.get(self.status, self.status))

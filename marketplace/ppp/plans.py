@@ -21,6 +21,7 @@ from marketplace.models_common import utcnow
 from marketplace.organisations.models import Organisation
 from marketplace.ppp.checks import ALWAYS, PROGRAMME_RULES, PlanContext, Problem
 from marketplace.ppp.models import (
+    CASH_KINDS,
     COMPONENT_KINDS,
     COMPONENT_STATUSES,
     FULL_SHARE_BP,
@@ -31,7 +32,8 @@ from marketplace.ppp.models import (
 from marketplace.ppp.params import parse_params
 from marketplace.projects.access import OWNER, project_roles
 
-COMPONENT_FIELDS = ("kind", "amount_minor", "currency", "provider_organisation_id", "status", "computed", "note")
+COMPONENT_FIELDS = ("kind", "amount_minor", "currency", "provider_organisation_id", "status", "computed",
+                    "raised_by_campaign", "note")
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,7 @@ class ComponentInput:
     currency: str | None = None  # the project's currency when not given
     status: str = "planned"
     note: str | None = None
+    raised_by_campaign: bool = False  # always true of crowd pledges
 
 
 class PlanRejectedError(DomainError):
@@ -130,6 +133,7 @@ def set_plan(project, actor, total_cost_minor: int, components: Sequence[Compone
         raise ForbiddenError(_("Only members of the organisation that lists this project can change its "
                                "financing plan."))
     _check_header(total_cost_minor, diaspora_capital_share_bp)
+    _check_no_ledger(project)
     plan = db.session.scalar(
         select(FinancingPlan).where(FinancingPlan.project_id == project.id).with_for_update())
     rule_set = plan.rule_set if plan is not None and plan.rule_set is not None else \
@@ -141,11 +145,36 @@ def set_plan(project, actor, total_cost_minor: int, components: Sequence[Compone
     if grant > 0:
         new.append(FinancingComponent(project_id=project.id, kind="grant", amount_minor=grant,
                                       currency=project.currency, status="planned", computed=True,
+                                      raised_by_campaign=False,
+                                      provider_organisation_id=rule_set.programme.fund_manager_organisation_id,
                                       note=f"{rule_set.programme.code} {rule_set.version}"))
+    _check_campaign_source(new)
     problems = validate_plan(draft, new, rule_set, project.sector.code)
     if problems:
         raise PlanRejectedError(problems)
     return _replace(project, actor, plan, draft, new)
+
+
+def _check_campaign_source(components: list[FinancingComponent]) -> None:
+    """One source at most is the campaign's: the pledges pay it, so two would count the same money twice."""
+    raised = [index for index, c in enumerate(components) if c.raised_by_campaign]
+    for index in raised:
+        if components[index].kind not in CASH_KINDS:
+            raise DomainError(_("Guarantees and contributions in kind cannot be raised through the campaign."),
+                              field=f"components-{index}-raised_by_campaign")
+    if len(raised) > 1:
+        raise DomainError(_("Only one source of financing can be raised through the campaign."),
+                          field=f"components-{raised[1]}-raised_by_campaign")
+
+
+def _check_no_ledger(project) -> None:
+    """Components that tranches or payments refer to are history: the plan can no longer be replaced."""
+    from marketplace.ppp.ledger_models import Disbursement, Tranche
+
+    for model in (Tranche, Disbursement):
+        if db.session.scalar(select(model.id).where(model.project_id == project.id).limit(1)) is not None:
+            raise DomainError(_("Tranches or payments are already recorded against this plan, so it can no longer "
+                                "be replaced."), field="total_cost")
 
 
 def _rule_set_for(project, on: date) -> RuleSet | None:
@@ -185,6 +214,7 @@ def _component(project, item: ComponentInput, index: int) -> FinancingComponent:
                               field=prefix + "provider_organisation_id")
     return FinancingComponent(project_id=project.id, kind=item.kind, amount_minor=amount,
                               currency=item.currency or project.currency, status=item.status, computed=False,
+                              raised_by_campaign=bool(item.raised_by_campaign) or item.kind == "crowd_pledges",
                               note=item.note, provider_organisation_id=provider.id if provider else None,
                               provider_organisation=provider)
 

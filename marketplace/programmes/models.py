@@ -19,4 +19,6 @@ class Programme(NamedInThreeLanguages, db.Model):
     name_ar: Mapped[str] = mapped_column(String(200))
     description: Mapped[str | None] = mapped_column(String(2000))
     owner_organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
+    # Pays the grants the programme's rules compute (MDM Invest-style: the programme fund).
+    fund_manager_organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -51,8 +51,10 @@ TRANSITIONS: dict[str, Transition] = {
     # Decided by `flask campaigns close-due` from the committed total and the funding rule.
     "close_funded": _t({"published"}, "funded", {SYSTEM}),
     "close_failed": _t({"published"}, "failed", {SYSTEM}),
+    # The first disbursement recorded in the PPP ledger (`ppp.ledger.record_disbursement`).
+    "start_implementation": _t({"funded"}, "in_implementation", {SYSTEM}),
 }
-SYSTEM_ONLY = frozenset({"back_to_review", "close_funded", "close_failed"})
+SYSTEM_ONLY = frozenset({"back_to_review", "close_funded", "close_failed", "start_implementation"})
 
 NOTIFICATION_KINDS = {
     "submit": "project.submitted",
@@ -76,6 +78,7 @@ def action_label(action: str) -> str:
         "reject": _("reject"), "approve": _("approve"), "publish": _("publish"), "suspend": _("suspend"),
         "resume": _("resume"), "cancel": _("cancel"), "back_to_review": _("send back to review"),
         "close_funded": _("close as funded"), "close_failed": _("close as not funded"),
+        "start_implementation": _("start the implementation of"),
     }
     return labels.get(action, action)
 

@@ -59,6 +59,8 @@ DOCUMENT_KINDS = {
     "feasibility": _l("Feasibility study"),
     "bank_letter": _l("Bank letter"),
     "business_plan": _l("Business plan"),
+    "agreement": _l("Partnership agreement"),
+    "evidence": _l("Evidence for a milestone or disbursement"),
     "other": _l("Other document"),
 }
 SDG_GOALS = range(1, 18)

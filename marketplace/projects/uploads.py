@@ -56,6 +56,13 @@ def pdf_page_count(data: bytes) -> int:
 def add_document(project: Project, *, actor, kind: str, title: str, filename: str, data: bytes,
                  is_public: bool = True) -> ProjectDocument:
     _require_owner(project, actor)
+    return store_document(project, actor=actor, kind=kind, title=title, filename=filename, data=data,
+                          is_public=is_public)
+
+
+def store_document(project: Project, *, actor, kind: str, title: str, filename: str, data: bytes,
+                   is_public: bool = True) -> ProjectDocument:
+    """Check and store a PDF for the project; the caller has already decided the actor may add it."""
     if kind not in DOCUMENT_KINDS:
         raise DomainError(_("Choose a known kind of document."), field="kind")
     title = (title or "").strip()

@@ -14,6 +14,7 @@ from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.i18n import current_language
 from marketplace.pledges.matching import pools_on
+from marketplace.ppp.access import partnership_roles
 from marketplace.ppp.partner_views import partners_context
 from marketplace.ppp.views import financing_context
 from marketplace.projects import conversation, queries, services, uploads
@@ -180,8 +181,12 @@ def add_photo(project_id: int):
 def document(document_id: int):
     """A PDF, to those who may see it: everyone for public documents of public projects, else the parties."""
     document = db.get_or_404(ProjectDocument, document_id)
-    project = visible_project_or_404(document.project_id)
-    if not document.is_public and not project_roles(current_user, project):
+    project = queries.project_for_page(document.project_id)
+    if project is None:
+        abort(404)
+    public = document.is_public and project.status in PUBLIC_STATUSES
+    # The partnership's members (a monitor judging evidence, say) read its private documents too.
+    if not public and not partnership_roles(current_user, project):
         abort(404)
     # Read into memory (documents are size-limited): no file handle is left open if the client goes away.
     data = (uploads.upload_dir("documents") / document.storage_name).read_bytes()

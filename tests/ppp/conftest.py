@@ -22,6 +22,7 @@ class Part:
     computed: bool = False
     currency: str = "MAD"
     status: str = "planned"
+    raised: bool = False  # raised through the campaign
 
 
 def rules_of(code: str, on: date | None = None):
@@ -90,7 +91,8 @@ class PlanFactories(PledgeFactories):
                 project = db.session.get(Project, project_id)
                 actor = db.session.get(User, actor_id or self.owner.id)
                 inputs = [ComponentInput(p.kind, p.mad * 100, self.orgs[p.provider].id if p.provider else None,
-                                         currency=p.currency, status=p.status) for p in parts]
+                                         currency=p.currency, status=p.status, raised_by_campaign=p.raised)
+                          for p in parts]
                 set_plan(project, actor, total_mad * 100, inputs, diaspora_capital_share_bp=share_bp)
                 snapshot = plan_snapshot(plan_of(project), _components(project))
                 if commit:

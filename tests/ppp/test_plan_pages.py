@@ -194,3 +194,19 @@ def test_financing_context_takes_two_statements(app, plans, count_queries):
             label = context["rules_label"]
         assert len(statements) == 2
         assert len(names) == 3 and label and context["problems"] == []
+
+
+def test_the_owner_marks_the_source_the_campaign_raises(browserless, plans):
+    project = plans.project(status="draft", currency="MAD")
+    login_owner(browserless, plans)
+    data = {"total_cost": "500000", **rows(("own_funds_fx", "100000", None), ("bank_loan", "400000", plans.bank.id))}
+    response = browserless.post_form(plan_url(project), data | {"components-0-raised_by_campaign": "y"})
+    assert response.status_code == 302
+    stored = plans.stored(project)["components"]
+    assert [(c["kind"], c["raised_by_campaign"]) for c in stored] == [("own_funds_fx", True), ("bank_loan", False)]
+    page = browserless.client.get(plan_url(project)).get_data(as_text=True)
+    assert re.search(r'<input checked[^>]*name="components-0-raised_by_campaign"', page)
+    two = browserless.post_form(plan_url(project), data | {"components-0-raised_by_campaign": "y",
+                                                           "components-1-raised_by_campaign": "y"})
+    assert two.status_code == 422 and "Only one source" in two.get_data(as_text=True)
+    assert [c["raised_by_campaign"] for c in plans.stored(project)["components"]] == [True, False]

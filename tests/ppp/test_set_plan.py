@@ -27,7 +27,7 @@ def test_saving_an_mdm_plan_adds_the_computed_grant(plans):
     saved = plans.save(project, 9_800_000, P01)
     grant = [c for c in saved["components"] if c["kind"] == "grant"]
     assert grant == [{"kind": "grant", "amount_minor": 980_000_00, "currency": "MAD", "provider_organisation_id": None,
-                      "status": "planned", "computed": True, "note": "MDM v2015"}]
+                      "status": "planned", "computed": True, "raised_by_campaign": False, "note": "MDM v2015"}]
     assert plans.stored(project) == saved
 
 
