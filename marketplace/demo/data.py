@@ -47,6 +47,8 @@ USERS = [
      ("org-03-banque-atlas", "manager")),
     ("monitor@demo.passerelle.org", "Claire Dubois", "en", False, "MA", "Rabat", None,
      ("org-04-agence-migration", "manager")),
+    ("fund.officer@demo.passerelle.org", "Rachid Idrissi", "fr", False, "MA", "Rabat", None,
+     ("org-02-fonds-garantie", "manager")),
     ("regional.officer@demo.passerelle.org", "Hamid Tahiri", "ar", False, "MA", "Oujda", "MA-02",
      ("org-05-region-oriental", "manager")),
     ("admin@demo.passerelle.org", "Platform Admin", "en", False, None, None, None, ("passerelle-operator", "manager")),

@@ -46,6 +46,10 @@ def owner_slugs() -> set[str]:
     return {owner_slug(code, region, scheme) for code, _, _, region, _, scheme, *_ in PROJECTS}
 
 
+# Who pays the grants each programme's rules compute (b.4): the fund for MDM, the ministry for Forsa.
+FUND_MANAGERS = {"MDM": "org-02-fonds-garantie", "FOR": "org-01-ministere-mdm"}
+
+
 def seed_programmes() -> int:
     existing = set(db.session.scalars(select(Programme.code)))
     added = 0
@@ -53,6 +57,12 @@ def seed_programmes() -> int:
         if code not in existing:
             db.session.add(Programme(code=code, name_en=name_en, name_fr=name_fr, name_ar=name_ar))
             added += 1
+    db.session.flush()
+    managers = dict(db.session.execute(select(Organisation.slug, Organisation.id)
+                                       .where(Organisation.slug.in_(FUND_MANAGERS.values()))).all())
+    for programme in db.session.scalars(select(Programme).where(Programme.code.in_(FUND_MANAGERS))):
+        if programme.fund_manager_organisation_id is None:
+            programme.fund_manager_organisation_id = managers.get(FUND_MANAGERS[programme.code])
     db.session.flush()
     forget_cached_reference_data()
     return added

@@ -68,4 +68,7 @@ def seed_demo(*, with_projects: bool = True) -> dict[str, int]:
         from marketplace.demo.pledges import seed_pledges
 
         created["pledges"] = seed_pledges()
+        from marketplace.demo.ledger import seed_ledgers
+
+        created["ledgers"] = seed_ledgers()
     return created

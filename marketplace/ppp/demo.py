@@ -4,7 +4,9 @@ Only what the rules leave open is taken from b.5 as data: the diaspora's share o
 co-investor of six MDM projects, and the founder's equity of the EQ projects. Everything else follows
 from the row (total, diaspora share, scheme) and the rule set: the MDM grant is computed by `set_plan`,
 the bank loan takes the remainder, INT guarantees cover 80 % of the loan, FOR honour loans embed the
-10,000 MAD grant, 3X1 splits in four quarters. Not wired into the demo seed yet.
+10,000 MAD grant, 3X1 splits in four quarters. The source that the project's campaign raises (the diaspora
+share: own funds, the honour loan, the association's quarter, diaspora equity) is marked as such, so the
+ledger counts the pledges for it.
 """
 
 from __future__ import annotations
@@ -66,7 +68,8 @@ def _mdm(code: str, total: int, share: int, ids: dict[str, int], on: date) -> De
     programme = db.session.scalar(select(Programme).where(Programme.code == "MDM"))
     grant = compute_grant(FinancingPlan(total_cost_minor=total, diaspora_capital_share_bp=share_bp),
                           rule_set_in_force(programme, on))
-    components = [ComponentInput("own_funds_fx", share, note="Apport en devises (compte dédié)")]
+    components = [ComponentInput("own_funds_fx", share, note="Apport en devises (compte dédié)",
+                                 raised_by_campaign=True)]
     if co_investor:
         components.append(ComponentInput("equity", _minor(co_investor), note="Co-investisseur"))
     components.append(ComponentInput("bank_loan", total - share - _minor(co_investor) - grant, ids.get(BANK)))
@@ -77,17 +80,20 @@ def _int(code: str, total: int, share: int, ids: dict[str, int], on: date) -> De
     """Own funds, a bank loan for the rest, and the fund's 80 % guarantee on it (rounded down)."""
     bank = total - share
     return DemoPlan(code, total, FULL_SHARE_BP, [
-        ComponentInput("own_funds_local", share),
+        ComponentInput("own_funds_local", share, raised_by_campaign=True),
         ComponentInput("bank_loan", bank, ids.get(BANK)),
         ComponentInput("guarantee", bank * 80 // 100, ids.get(FUND)),
     ])
 
 
 def _for(code: str, total: int, share: int, ids: dict[str, int], on: date) -> DemoPlan:
-    """The honour loan with its 10,000 MAD grant covers up to 100,000 MAD; the promoter funds the rest."""
+    """The honour loan with its 10,000 MAD grant covers up to 100,000 MAD; the promoter funds the rest.
+
+    The diaspora lends the honour loan through the campaign (its target is the loan); the ministry adds the grant.
+    """
     grant = _minor(FORSA_GRANT_MAD)
     loan = min(total, _minor(FORSA_LOAN_WITH_GRANT_MAD)) - grant
-    components = [ComponentInput("honour_loan", loan, ids.get(MINISTRY)),
+    components = [ComponentInput("honour_loan", loan, raised_by_campaign=True),
                   ComponentInput("grant", grant, ids.get(MINISTRY))]
     if total - loan - grant:
         components.append(ComponentInput("own_funds_local", total - loan - grant))
@@ -99,7 +105,7 @@ def _three_for_one(code: str, total: int, share: int, ids: dict[str, int], on: d
     association, commune = THREE_FOR_ONE[code]
     quarter = total // 4
     return DemoPlan(code, total, FULL_SHARE_BP, [
-        ComponentInput("community", total - 3 * quarter, ids.get(association)),
+        ComponentInput("community", total - 3 * quarter, ids.get(association), raised_by_campaign=True),
         ComponentInput("grant", quarter, ids.get(MINISTRY)),
         ComponentInput("grant", quarter, ids.get(REGION)),
         ComponentInput("grant", quarter, ids.get(commune)),

@@ -40,12 +40,12 @@ def test_seed_demo_is_idempotent_and_audited(app, runner):
             db.session.scalar(select(func.count(Organisation.id))),
         )
     second = runner.invoke(args=["seed-demo"])
-    assert "0 organisations, 0 users, 0 memberships, 0 projects, 0 pledges new" in second.output
+    assert "0 organisations, 0 users, 0 memberships, 0 projects, 0 pledges, 0 ledgers new" in second.output
     with app.app_context():
         assert counts == (db.session.scalar(select(func.count(User.id))),
                           db.session.scalar(select(func.count(Organisation.id))))
-        # 9 role representatives, 18 listing-organisation staff accounts and the 47 investors of b.8.
-        assert counts[0] == 74
+        # 10 role representatives, 18 listing-organisation staff accounts and the 47 investors of b.8.
+        assert counts[0] == 75
         from marketplace.pledges.models import Pledge
 
         states = dict(db.session.execute(select(Pledge.status, func.count()).group_by(Pledge.status)).all())
@@ -87,7 +87,8 @@ def test_demo_projects_follow_the_reference_mix(app, runner):
         statuses = dict(db.session.execute(select(Project.status, func.count()).group_by(Project.status)).all())
         assert statuses == {"draft": 2, "in_review": 3, "published": 12, "funded": 7, "in_implementation": 7,
                             "completed": 9}
-        assert db.session.scalar(select(func.count(ProjectDocument.id))) == 38 * 3 + 2 * 2
+        listing_files = select(func.count(ProjectDocument.id)).where(ProjectDocument.kind != "evidence")
+        assert db.session.scalar(listing_files) == 38 * 3 + 2 * 2
         assert db.session.scalar(select(func.count(ProjectPhoto.id))) == 40
         p07 = db.session.scalar(select(Project).where(Project.code == "P07"))
         assert (p07.target_minor, p07.currency, p07.status) == (1_674_000_000, "MAD", "published")
