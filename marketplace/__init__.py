@@ -122,6 +122,7 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    import marketplace.impact.models
     import marketplace.payments.models
     import marketplace.pledges.models
     import marketplace.ppp.ledger_models
@@ -131,6 +132,8 @@ def _register_blueprints(app: Flask) -> None:
     from marketplace.admin.views import bp as admin_bp
     from marketplace.api.views import bp as api_bp
     from marketplace.core.views import bp as core_bp
+    from marketplace.impact.admin_views import bp as impact_admin_bp
+    from marketplace.impact.views import bp as impact_bp
     from marketplace.notifications.views import bp as notifications_bp
     from marketplace.organisations.views import bp as organisations_bp
     from marketplace.payments.views import bp as payments_bp
@@ -154,6 +157,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(ppp_workspace_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(payments_bp)
+    app.register_blueprint(impact_bp)
+    app.register_blueprint(impact_admin_bp)
 
 
 def _register_cli(app: Flask) -> None:

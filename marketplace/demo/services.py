@@ -71,4 +71,7 @@ def seed_demo(*, with_projects: bool = True) -> dict[str, int]:
         from marketplace.demo.ledger import seed_ledgers
 
         created["ledgers"] = seed_ledgers()
+        from marketplace.impact.demo import seed_impact
+
+        created.update(seed_impact())
     return created

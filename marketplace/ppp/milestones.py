@@ -195,12 +195,11 @@ def release_tranche(actor, project, tranche: Tranche, *, disbursed_on: date, ref
 
 
 def unverified_indicators(project, milestone: Milestone) -> list[str]:
-    """The milestone's indicators whose results are not verified for its period (up to its due date).
+    """The milestone's indicators without a verified result for the framework period that holds its due date."""
+    from marketplace.impact.reporting import indicator_verified_for_period
 
-    Until the impact module records verified results, every named indicator counts as unverified, so a
-    milestone that names indicators cannot release money on a document alone.
-    """
-    return list(milestone.indicator_codes or [])
+    return [code for code in milestone.indicator_codes or []
+            if not indicator_verified_for_period(project.id, code, milestone.due_on)]
 
 
 def may_judge(roles: set[str], actor, milestone: Milestone) -> bool:
@@ -249,4 +248,12 @@ def _indicator_codes(codes: Iterable[str]) -> list[str]:
             raise DomainError(_("“%(code)s” is not an indicator code.", code=code[:40]), field="indicator_codes")
         if code not in cleaned:
             cleaned.append(code)
+    if cleaned:
+        from marketplace.impact.models import Indicator
+
+        known = set(db.session.scalars(select(Indicator.code).where(Indicator.code.in_(cleaned))))
+        for code in cleaned:
+            if code not in known:
+                raise DomainError(_("“%(code)s” is not in the indicator catalogue.", code=code),
+                                  field="indicator_codes")
     return cleaned

@@ -104,7 +104,15 @@ def load_reference_data() -> dict[str, int]:
     created["protection_rules"] = _load_protection_rules()
     created["fx_rates"] = _load_fx_rates()
     created["rule_sets"] = _load_rule_sets()
+    created["indicators"] = _load_indicator_catalogue()
     return created
+
+
+def _load_indicator_catalogue() -> int:
+    """The impact indicators of the demo data set (b.6); an admin's later edits are kept."""
+    from marketplace.impact.catalogue import load_indicator_catalogue
+
+    return load_indicator_catalogue()
 
 
 def _load_rule_sets() -> int:

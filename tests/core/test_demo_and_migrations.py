@@ -40,7 +40,8 @@ def test_seed_demo_is_idempotent_and_audited(app, runner):
             db.session.scalar(select(func.count(Organisation.id))),
         )
     second = runner.invoke(args=["seed-demo"])
-    assert "0 organisations, 0 users, 0 memberships, 0 projects, 0 pledges, 0 ledgers new" in second.output
+    assert ("0 organisations, 0 users, 0 memberships, 0 projects, 0 pledges, 0 ledgers, 0 frameworks, 0 values new"
+            in second.output)
     with app.app_context():
         assert counts == (db.session.scalar(select(func.count(User.id))),
                           db.session.scalar(select(func.count(Organisation.id))))

@@ -1,0 +1,36 @@
+"""The impact demo seed: frameworks for approved-or-later projects, values for projects in implementation and
+completed, a mix of verified, submitted and returned values, and nothing twice."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from marketplace.extensions import db
+
+
+def test_seed_impact_follows_b6_and_runs_once(app):
+    from marketplace.demo.services import seed_demo
+    from marketplace.impact.demo import seed_impact
+    from marketplace.impact.models import ProjectIndicator, ReportedValue, ResultsFramework
+    from marketplace.projects.models import Project
+
+    with app.app_context(), app.test_request_context():
+        created = seed_demo()  # the demo seeds impact too; a second run adds nothing
+        db.session.commit()
+        assert seed_impact() == {"frameworks": 0, "values": 0}
+        framed = set(db.session.scalars(select(Project.status).join(ResultsFramework,
+                                                                    ResultsFramework.project_id == Project.id)))
+        assert framed <= {"approved", "published", "funded", "in_implementation", "completed"}
+        assert db.session.scalar(select(func.count(ResultsFramework.id)).where(
+            ResultsFramework.confirmed_at.is_(None))) == 0
+        reported = set(db.session.scalars(
+            select(Project.status).join(ResultsFramework, ResultsFramework.project_id == Project.id)
+            .join(ProjectIndicator, ProjectIndicator.framework_id == ResultsFramework.id)
+            .join(ReportedValue, ReportedValue.project_indicator_id == ProjectIndicator.id)))
+        assert reported == {"in_implementation", "completed"}
+        statuses = dict(db.session.execute(
+            select(ReportedValue.status, func.count()).group_by(ReportedValue.status)).all())
+    assert created["frameworks"] == 35 and created["values"] == sum(statuses.values())
+    assert set(statuses) == {"verified", "submitted", "returned"}
+    assert statuses["submitted"] > statuses["returned"] > 0
+    assert statuses["verified"] > 0.8 * created["values"]
