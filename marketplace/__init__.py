@@ -139,6 +139,7 @@ def _register_blueprints(app: Flask) -> None:
     from marketplace.payments.views import bp as payments_bp
     from marketplace.pledges.views import bp as pledges_bp
     from marketplace.ppp.partner_views import bp as ppp_partners_bp
+    from marketplace.ppp.rule_set_views import bp as ppp_rules_bp
     from marketplace.ppp.views import bp as ppp_bp
     from marketplace.ppp.workspace_views import bp as ppp_workspace_bp
     from marketplace.projects.vetting_views import bp as vetting_bp
@@ -155,6 +156,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(ppp_bp)
     app.register_blueprint(ppp_partners_bp)
     app.register_blueprint(ppp_workspace_bp)
+    app.register_blueprint(ppp_rules_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(payments_bp)
     app.register_blueprint(impact_bp)

@@ -48,6 +48,21 @@ def owner_slugs() -> set[str]:
 
 # Who pays the grants each programme's rules compute (b.4): the fund for MDM, the ministry for Forsa.
 FUND_MANAGERS = {"MDM": "org-02-fonds-garantie", "FOR": "org-01-ministere-mdm"}
+# Who owns each programme (b.4): the ministry in charge of MREs, the guarantee fund for Intelaka-style loans,
+# the migration agency for the diaspora equity scheme.
+PROGRAMME_OWNERS = {"MDM": "org-01-ministere-mdm", "INT": "org-02-fonds-garantie", "FOR": "org-01-ministere-mdm",
+                    "3X1": "org-01-ministere-mdm", "EQ": "org-04-agence-migration"}
+# Programme-wide partners (b.4): (organisation, IATI role, IATI type, functions) per programme.
+PROGRAMME_PARTNERS = {
+    "MDM": [("org-01-ministere-mdm", 2, "10", ("programme_owner",)),
+            ("org-02-fonds-garantie", 1, "15", ("grantor", "fund_manager"))],
+    "INT": [("org-02-fonds-garantie", 1, "15", ("guarantor", "fund_manager")),
+            ("org-03-banque-atlas", 3, "70", ("lender",))],
+    "FOR": [("org-01-ministere-mdm", 1, "10", ("programme_owner", "grantor"))],
+    "3X1": [("org-01-ministere-mdm", 1, "10", ("programme_owner", "grantor")),
+            ("org-04-agence-migration", 2, "40", ("monitor",))],
+    "EQ": [("org-04-agence-migration", 4, "40", ("implementer", "monitor"))],
+}
 
 
 def seed_programmes() -> int:
@@ -60,11 +75,39 @@ def seed_programmes() -> int:
     db.session.flush()
     managers = dict(db.session.execute(select(Organisation.slug, Organisation.id)
                                        .where(Organisation.slug.in_(FUND_MANAGERS.values()))).all())
-    for programme in db.session.scalars(select(Programme).where(Programme.code.in_(FUND_MANAGERS))):
-        if programme.fund_manager_organisation_id is None:
+    owners = dict(db.session.execute(select(Organisation.slug, Organisation.id)
+                                     .where(Organisation.slug.in_(PROGRAMME_OWNERS.values()))).all())
+    for programme in db.session.scalars(select(Programme).where(Programme.code.in_(PROGRAMME_OWNERS))):
+        if programme.fund_manager_organisation_id is None and programme.code in FUND_MANAGERS:
             programme.fund_manager_organisation_id = managers.get(FUND_MANAGERS[programme.code])
+        if programme.owner_organisation_id is None:
+            programme.owner_organisation_id = owners.get(PROGRAMME_OWNERS[programme.code])
     db.session.flush()
     forget_cached_reference_data()
+    return added
+
+
+def seed_programme_partners(admin: User) -> int:
+    """The programme-wide partner roles of b.4, agreed and active; roles already there are left alone."""
+    from marketplace.ppp.partner_models import PartnerRole
+    from marketplace.ppp.partners import assign_programme_role, change_status
+
+    organisations = {o.slug: o for o in db.session.scalars(select(Organisation))}
+    existing = set(db.session.execute(select(PartnerRole.programme_id, PartnerRole.organisation_id)
+                                      .where(PartnerRole.programme_id.is_not(None))).all())
+    added = 0
+    for programme in db.session.scalars(select(Programme).where(Programme.code.in_(PROGRAMME_PARTNERS))):
+        for slug, iati_role, iati_type, functions in PROGRAMME_PARTNERS[programme.code]:
+            organisation = organisations.get(slug)
+            if organisation is None or (programme.id, organisation.id) in existing:
+                continue
+            role = assign_programme_role(admin, programme, organisation, iati_role=iati_role,
+                                         iati_org_type=iati_type, functions=functions,
+                                         agreement_kind="convention",
+                                         agreement_reference=f"CONV-{programme.code}-{organisation.id:03d}")
+            change_status(admin, role, "agree")
+            change_status(admin, role, "activate")
+            added += 1
     return added
 
 

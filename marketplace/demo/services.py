@@ -7,7 +7,7 @@ from sqlalchemy import select
 from marketplace.accounts.models import User
 from marketplace.accounts.services import create_account
 from marketplace.demo.data import DEMO_PASSWORD, ORGANISATIONS, USERS
-from marketplace.demo.projects import owner_slugs, seed_programmes, seed_projects
+from marketplace.demo.projects import owner_slugs, seed_programme_partners, seed_programmes, seed_projects
 from marketplace.extensions import db
 from marketplace.organisations.models import Membership, Organisation
 from marketplace.organisations.services import add_membership, create_organisation
@@ -61,6 +61,9 @@ def seed_demo(*, with_projects: bool = True) -> dict[str, int]:
     from marketplace.ppp.rule_sets import load_rule_sets
 
     load_rule_sets()  # rule sets name their programme, which exists only from here on
+    admin = db.session.scalar(select(User).where(User.email == "admin@demo.passerelle.org"))
+    if admin is not None:
+        seed_programme_partners(admin)
     if with_projects:
         reviewer = db.session.scalar(select(User).where(User.email == "reviewer@demo.passerelle.org"))
         banker = db.session.scalar(select(User).where(User.email == "bank.officer@demo.passerelle.org"))

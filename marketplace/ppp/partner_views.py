@@ -14,9 +14,11 @@ from marketplace.organisations.models import Organisation
 from marketplace.ppp import partners
 from marketplace.ppp.partner_forms import RoleStatusForm, prepare_partner_form
 from marketplace.ppp.partner_models import PartnerRole
+from marketplace.programmes.models import Programme
 from marketplace.projects.access import PUBLIC_STATUSES, project_roles
 from marketplace.projects.models import Project
 from marketplace.projects.queries import project_for_page
+from marketplace.projects.uploads import store_document
 
 bp = Blueprint("ppp_partners", __name__)
 ID = "<int(max=2147483647):project_id>"
@@ -45,9 +47,13 @@ def manage(project_id: int):
         else:
             db.session.commit()
             return redirect(url_for("ppp_partners.manage", project_id=project.id, _anchor="partners"))
-    return render_template("ppp/partners.html", project=project, roles=roles, form=form,
-                           status_form=RoleStatusForm(), actions_for=partners.actions_for,
-                           **partners_context(project)), 422 if request.method == "POST" else 200
+    return render_template(
+        "ppp/partners.html", project=project, roles=roles, form=form, status_form=RoleStatusForm(),
+        actions_for=partners.actions_for,
+        status_url=lambda role, action: url_for("ppp_partners.change_status", project_id=project.id,
+                                                role_id=role.id, action=action),
+        agreement_url=lambda role: url_for("ppp_partners.attach_agreement", project_id=project.id, role_id=role.id),
+        **partners_context(project)), 422 if request.method == "POST" else 200
 
 
 @bp.route(f"/projects/{ID}/partners/{ROLE_ID}/{ACTION}", methods=["POST"])
@@ -62,6 +68,69 @@ def change_status(project_id: int, role_id: int, action: str):
         apply_and_report(lambda: partners.change_status(current_user, role, action),
                          _("%(name)s: the role is now updated.", name=role.organisation.name))
     return redirect(url_for("ppp_partners.manage", project_id=project.id, _anchor="partners"))
+
+
+@bp.post(f"/projects/{ID}/partners/{ROLE_ID}/agreement")
+@login_required
+def attach_agreement(project_id: int, role_id: int):
+    """Store the signed MoU or convention of a role as a private document of the project and tie it to the role."""
+    project, _roles = _managed_project(project_id)
+    role = db.session.scalar(select(PartnerRole).where(PartnerRole.id == role_id, PartnerRole.project_id == project.id))
+    if role is None:
+        abort(404)
+    form = RoleStatusForm()
+    upload = request.files.get("file")
+    if form.validate_on_submit():
+        def attach():
+            if upload is None or not upload.filename:
+                raise DomainError(_("Attach the signed agreement as a PDF document."), field="file")
+            document = store_document(project, actor=current_user, kind="agreement", is_public=False,
+                                      title=_("Agreement with %(name)s", name=role.organisation.name),
+                                      filename=upload.filename, data=upload.read())
+            partners.attach_agreement(current_user, role, document)
+
+        apply_and_report(attach, _("%(name)s: the signed agreement is attached.", name=role.organisation.name))
+    return redirect(url_for("ppp_partners.manage", project_id=project.id, _anchor=f"role-{role.id}"))
+
+
+@bp.route("/programmes/<code>/partners", methods=["GET", "POST"])
+@login_required
+def programme_partners(code: str):
+    """A programme's partners, public to members; its owner, fund manager and admins propose and move them."""
+    programme = db.session.scalar(select(Programme).where(Programme.code == code)) or abort(404)
+    can_manage = partners.may_manage_programme(current_user, programme)
+    form = prepare_partner_form(db.session.scalars(
+        select(Organisation).where(Organisation.is_active).order_by(Organisation.name)))
+    if request.method == "POST":
+        if not can_manage:
+            abort(403)
+        if form.validate_on_submit():
+            try:
+                partners.assign_programme_role(current_user, programme, form.organisation_id.data, **_entered(form))
+            except DomainError as error:
+                db.session.rollback()
+                attach_error(form, error)
+            else:
+                db.session.commit()
+                return redirect(url_for("ppp_partners.programme_partners", code=code, _anchor="partners"))
+    return render_template(
+        "ppp/programme_partners.html", programme=programme, form=form, can_manage=can_manage,
+        status_form=RoleStatusForm(), actions_for=partners.actions_for,
+        partner_roles=partners.programme_roles_of(programme),
+        status_url=lambda role, action: url_for("ppp_partners.programme_role_status", code=code, role_id=role.id,
+                                                action=action)), 422 if request.method == "POST" else 200
+
+
+@bp.post(f"/programmes/<code>/partners/{ROLE_ID}/{ACTION}")
+@login_required
+def programme_role_status(code: str, role_id: int, action: str):
+    programme = db.session.scalar(select(Programme).where(Programme.code == code)) or abort(404)
+    role = db.session.scalar(select(PartnerRole).where(PartnerRole.id == role_id,
+                                                       PartnerRole.programme_id == programme.id)) or abort(404)
+    if RoleStatusForm().validate_on_submit():
+        apply_and_report(lambda: partners.change_status(current_user, role, action),
+                         _("%(name)s: the role is now updated.", name=role.organisation.name))
+    return redirect(url_for("ppp_partners.programme_partners", code=code, _anchor="partners"))
 
 
 def _managed_project(project_id: int) -> tuple[Project, set[str]]:

@@ -58,13 +58,36 @@ def actions_for(role: PartnerRole) -> list[str]:
     return [name for name, step in TRANSITIONS.items() if step.source == role.status]
 
 
-def assign_role(actor, project, organisation, *, iati_role: int, iati_org_type: str, functions: Iterable[str],
-                starts_on: date | None = None, ends_on: date | None = None, agreement_kind: str | None = None,
-                agreement_reference: str | None = None, agreement_signed_on: date | None = None) -> PartnerRole:
+def assign_role(actor, project, organisation, **terms) -> PartnerRole:
     """Propose an organisation as a partner of the project; refused whole, with the field at fault, or added."""
     if not may_manage(actor, project):
         raise ForbiddenError(_("Only the project's organisation, its reviewing authority or an administrator "
                                "may change its partners."))
+    return _propose(actor, "project", project, organisation, **terms)
+
+
+def may_manage_programme(actor, programme) -> bool:
+    """Admins, and members of the organisation that owns the programme or manages its fund."""
+    if getattr(actor, "is_admin", False):
+        return True
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return False
+    mine = {m.organisation_id for m in actor.memberships if m.organisation.is_active}
+    return bool(mine & {programme.owner_organisation_id, programme.fund_manager_organisation_id} - {None})
+
+
+def assign_programme_role(actor, programme, organisation, **terms) -> PartnerRole:
+    """Propose an organisation as a partner of a whole programme (a donor, the fund manager, a monitor)."""
+    if not may_manage_programme(actor, programme):
+        raise ForbiddenError(_("Only the programme's owner, its fund manager or an administrator may change its "
+                               "partners."))
+    return _propose(actor, "programme", programme, organisation, **terms)
+
+
+def _propose(actor, scope: str, target, organisation, *, iati_role: int, iati_org_type: str,
+             functions: Iterable[str], starts_on: date | None = None, ends_on: date | None = None,
+             agreement_kind: str | None = None, agreement_reference: str | None = None,
+             agreement_signed_on: date | None = None) -> PartnerRole:
     organisation = _organisation(organisation)
     functions = _functions(functions)
     if iati_role not in IATI_ROLES:
@@ -78,15 +101,16 @@ def assign_role(actor, project, organisation, *, iati_role: int, iati_org_type: 
                           field="agreement_kind")
     if starts_on and ends_on and ends_on < starts_on:
         raise DomainError(_("The role cannot end before it starts."), field="ends_on")
-    if db.session.scalar(select(PartnerRole.id).where(PartnerRole.project_id == project.id,
+    column = PartnerRole.project_id if scope == "project" else PartnerRole.programme_id
+    if db.session.scalar(select(PartnerRole.id).where(column == target.id,
                                                       PartnerRole.organisation_id == organisation.id)):
-        raise ConflictError(_("%(name)s is already a partner of this project.", name=organisation.name),
-                            field="organisation_id")
-    role = PartnerRole(project_id=project.id, organisation=organisation, iati_role=iati_role,
-                       iati_org_type=iati_org_type, functions=functions, status="proposed", starts_on=starts_on,
-                       ends_on=ends_on, agreement_kind=agreement_kind,
-                       agreement_reference=(agreement_reference or "").strip() or None,
-                       agreement_signed_on=agreement_signed_on)
+        message = _("%(name)s is already a partner of this project.", name=organisation.name) if scope == "project" \
+            else _("%(name)s is already a partner of this programme.", name=organisation.name)
+        raise ConflictError(message, field="organisation_id")
+    role = PartnerRole(organisation=organisation, iati_role=iati_role, iati_org_type=iati_org_type,
+                       functions=functions, status="proposed", starts_on=starts_on, ends_on=ends_on,
+                       agreement_kind=agreement_kind, agreement_reference=(agreement_reference or "").strip() or None,
+                       agreement_signed_on=agreement_signed_on, **{f"{scope}_id": target.id})
     db.session.add(role)
     db.session.flush()
     record("ppp.partner_assigned", actor=actor, object_type="partner_role", object_id=role.id,
@@ -99,9 +123,10 @@ def change_status(actor, role: PartnerRole, action: str) -> PartnerRole:
     step = TRANSITIONS.get(action)
     if step is None:
         raise DomainError(_("Unknown action."))
-    if role.project is None or not may_manage(actor, role.project):
-        raise ForbiddenError(_("Only the project's organisation, its reviewing authority or an administrator "
-                               "may change its partners."))
+    allowed = may_manage(actor, role.project) if role.project is not None else \
+        may_manage_programme(actor, role.programme)
+    if not allowed:
+        raise ForbiddenError(_("Only the partnership's managers may change its partners."))
     if role.status != step.source:
         raise ConflictError(_("A role that is “%(status)s” cannot be changed that way.",
                               status=ROLE_STATUSES.get(role.status, role.status)))
@@ -114,7 +139,32 @@ def change_status(actor, role: PartnerRole, action: str) -> PartnerRole:
     db.session.refresh(role)
     record(f"ppp.partner_{action}", actor=actor, object_type="partner_role", object_id=role.id,
            before={"status": step.source},
-           after={"status": step.target, "project_id": role.project_id, "organisation_id": role.organisation_id})
+           after={"status": step.target, "project_id": role.project_id, "programme_id": role.programme_id,
+                  "organisation_id": role.organisation_id})
+    return role
+
+
+def programme_roles_of(programme) -> list[PartnerRole]:
+    """The programme-wide partner roles with their organisations, in one statement."""
+    return list(db.session.scalars(
+        select(PartnerRole).join(PartnerRole.organisation).where(PartnerRole.programme_id == programme.id)
+        .options(joinedload(PartnerRole.organisation))
+        .order_by(PartnerRole.iati_role, Organisation.name, PartnerRole.id)))
+
+
+def attach_agreement(actor, role: PartnerRole, document) -> PartnerRole:
+    """Tie a signed agreement (a PDF stored with the project's documents) to a project role."""
+    if role.project is None or not may_manage(actor, role.project):
+        raise ForbiddenError(_("Only the project's organisation, its reviewing authority or an administrator "
+                               "may change its partners."))
+    if document is None or document.project_id != role.project_id:
+        raise DomainError(_("Attach the signed agreement as a PDF document."), field="file")
+    before = {"agreement_document_id": role.agreement_document_id}
+    role.agreement_document_id = document.id
+    db.session.flush()
+    record("ppp.agreement_attached", actor=actor, object_type="partner_role", object_id=role.id, before=before,
+           after={"agreement_document_id": document.id, "project_id": role.project_id,
+                  "organisation_id": role.organisation_id})
     return role
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from datetime import date
 
 import pytest
@@ -355,3 +356,66 @@ def test_the_panel_lists_partners_with_role_functions_and_status(app, plans, par
         html = render_template("ppp/_partners_panel.html", **partners_context(db.session.get(Project, project)))
     assert plans.bank.name in html and "Extending" in html and "Lender, Payment partner" in html
     assert "Proposed" in html
+
+
+def test_programme_partners_are_managed_by_the_programme_owner_and_admins(app, plans, make, browserless):
+    from marketplace.ppp.partner_models import PartnerRole
+    from marketplace.programmes.models import Programme
+
+    ministry = plans.orgs["ministry"]
+    official = make.user(organisation=ministry)
+    with app.app_context():
+        programme = db.session.scalar(select(Programme).where(Programme.code == "3X1"))
+        programme.owner_organisation_id = ministry.id
+        db.session.commit()
+    donor = make.organisation(type="donor")
+    form = {"organisation_id": str(donor.id), "iati_role": "1", "iati_org_type": "40", "functions": ["grantor"],
+            "agreement_kind": "mou", "agreement_reference": "MOU-3X1-01"}
+    assert browserless.login(plans.owner.email, plans.owner.password).status_code == 302
+    page = browserless.client.get("/programmes/3X1/partners")
+    assert page.status_code == 200 and "Propose this partner" not in page.get_data(as_text=True)
+    assert browserless.post_form("/programmes/3X1/partners", form).status_code == 403
+    browserless.logout()
+    assert browserless.login(official.email, official.password).status_code == 302
+    assert browserless.post_form("/programmes/3X1/partners", form | {"iati_role": "9"}).status_code == 422
+    assert browserless.post_form("/programmes/3X1/partners", form).status_code == 302
+    assert browserless.post_form("/programmes/3X1/partners", form).status_code == 422  # once per organisation
+    with app.app_context():
+        role = db.session.scalar(select(PartnerRole).where(PartnerRole.programme_id.is_not(None)))
+        assert (role.organisation_id, role.project_id, role.functions, role.status) == \
+            (donor.id, None, ["grantor"], "proposed")
+    assert browserless.post_form(f"/programmes/3X1/partners/{role.id}/agree", {},
+                                 form_url="/programmes/3X1/partners").status_code == 302
+    with app.app_context():
+        assert db.session.get(PartnerRole, role.id).status == "agreed"
+    assert browserless.client.get("/programmes/NOPE/partners").status_code == 404
+
+
+def test_a_signed_agreement_is_attached_to_a_role_as_a_private_document(app, plans, partners, browserless, make):
+    from marketplace.ppp.partner_models import PartnerRole
+    from marketplace.projects.models import ProjectDocument
+    from tests.projects.test_files import pdf_bytes
+
+    project = plans.project(scheme="MDM", sector="HEA")
+    role_id = partners.assign(project, plans.bank.id)
+    assert browserless.login(plans.owner.email, plans.owner.password).status_code == 302
+    url = f"/projects/{project}/partners/{role_id}/agreement"
+    bad = browserless.post_form(url, {"file": (io.BytesIO(b"not a pdf"), "mou.pdf")},
+                                form_url=f"/projects/{project}/partners", content_type="multipart/form-data")
+    assert bad.status_code == 302
+    with app.app_context():
+        assert db.session.get(PartnerRole, role_id).agreement_document_id is None
+    good = browserless.post_form(url, {"file": (io.BytesIO(pdf_bytes(1)), "mou.pdf")},
+                                 form_url=f"/projects/{project}/partners", content_type="multipart/form-data")
+    assert good.status_code == 302
+    with app.app_context():
+        document = db.session.get(ProjectDocument, db.session.get(PartnerRole, role_id).agreement_document_id)
+        assert (document.kind, document.is_public) == ("agreement", False)
+    page = browserless.client.get(f"/projects/{project}/partners").get_data(as_text=True)
+    assert f"/projects/documents/{document.id}" in page
+    browserless.logout()
+    stranger = make.investor()
+    assert browserless.login(stranger.email, stranger.password).status_code == 302
+    assert browserless.client.get(f"/projects/documents/{document.id}").status_code == 404
+    assert browserless.post_form(url, {"file": (io.BytesIO(pdf_bytes(1)), "mou.pdf")}, form_url="/",
+                                 content_type="multipart/form-data").status_code == 403
