@@ -82,13 +82,14 @@ def content_security_policy(config) -> dict:
 
 
 def _init_extensions(app: Flask) -> None:
-    from marketplace.i18n import select_locale
+    from marketplace.i18n import install_fast_gettext, select_locale
 
     db.init_app(app)
     migrate.init_app(app, db, render_as_batch=True, compare_type=True,
                      directory=str(BASE_DIR / "migrations"))
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    install_fast_gettext(app)
     limiter.init_app(app)
     cache.init_app(app)
     talisman.init_app(

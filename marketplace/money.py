@@ -30,8 +30,13 @@ def currency_pattern(locale: Locale, *, whole: bool) -> NumberPattern:
     return parse_pattern(pattern.replace(".00", "") if whole else pattern)
 
 
+@lru_cache(maxsize=16_384)
 def format_money(minor: int, currency: str, locale: Locale) -> str:
-    """Minor units as the locale writes money: 1 975 000 MAD, MAD1,975,000, 5 000,50 MAD."""
+    """Minor units as the locale writes money: 1 975 000 MAD, MAD1,975,000, 5 000,50 MAD.
+
+    Memoised: a pure function of its arguments, and Babel's pattern application is the costliest step of a
+    catalogue card; the same amounts are shown again and again.
+    """
     amount = to_major(minor, currency)
     pattern = currency_pattern(locale, whole=amount == amount.to_integral_value())
     return pattern.apply(amount, locale, currency=currency, currency_digits=False)

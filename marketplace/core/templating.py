@@ -5,13 +5,12 @@ from __future__ import annotations
 import json
 
 from flask import Flask, request, url_for
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from marketplace.accounts.models import ROLE_ADMIN, ROLE_AUTHORITY, ROLE_INVESTOR, ROLE_PARTNER
 from marketplace.core.markdown import render_markdown
-from marketplace.i18n import current_language, text_direction
+from marketplace.i18n import current_language, get_locale, text_direction
 from marketplace.money import format_money
 from marketplace.notifications.services import unread_count
 from marketplace.projects.models import SDG_NAMES

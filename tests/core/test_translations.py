@@ -43,3 +43,20 @@ def test_placeholders_survive_translation(language):
                 assert set(PLACEHOLDER.findall(form)) <= allowed, message.id
         else:
             assert sorted(PLACEHOLDER.findall(message.id)) == sorted(PLACEHOLDER.findall(message.string)), message.id
+
+
+def test_templates_follow_force_locale_and_reuse_the_parsed_catalogue(app):
+    """The fast template gettext keeps the catalogue per locale object, so a forced locale is obeyed."""
+    from flask import render_template_string
+    from flask_babel import force_locale, get_translations
+
+    with app.test_request_context(headers={"Accept-Language": "fr"}):
+        app.preprocess_request()
+        first = get_translations()
+        assert render_template_string("{{ _('Projects') }}") == "Projets"
+        with force_locale("ar"):
+            assert render_template_string("{{ _('Projects') }}") == "المشاريع"
+        assert render_template_string("{{ _('Projects') }}") == "Projets"
+    with app.test_request_context(headers={"Accept-Language": "fr"}):
+        app.preprocess_request()
+        assert get_translations() is first  # parsed once for the application, not once per request
