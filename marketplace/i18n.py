@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import current_app, has_request_context, request
 from flask.globals import _cv_app
-from flask_babel import Domain, get_translations
+from flask_babel import Domain
 from flask_babel import get_locale as babel_locale
 from flask_login import current_user
 
@@ -36,42 +36,42 @@ def get_locale():
     return locale if locale is not None else babel_locale()
 
 
-def request_translations():
-    """The catalogue of the current locale, kept on the context beside the locale it belongs to.
+class RequestCachedDomain(Domain):
+    """Flask-Babel's message domain, but one per application, finding the request's catalogue at once.
 
-    Flask-Babel finds it again on every call (three context lookups and a string key); a page translates
-    a few hundred strings. The pair is checked by identity, so `force_locale` (a new locale object) is obeyed.
+    Flask-Babel makes a new domain for every request, whose empty cache reads and parses the compiled
+    catalogue from disk again, and each lookup walks three context lookups and rebuilds the locale's name;
+    a page translates a few hundred strings. This domain keeps the parsed catalogues, and the request's
+    catalogue beside the locale object it belongs to (checked by identity, so `force_locale` is obeyed).
     """
-    app_ctx = _cv_app.get(None)
-    if app_ctx is None:
-        return get_translations()
-    locale = get_locale()
-    cached = getattr(app_ctx.g, "_passerelle_translations", None)
-    if cached is not None and cached[0] is locale:
-        return cached[1]
-    translations = get_translations()
-    app_ctx.g._passerelle_translations = (locale, translations)
-    return translations
+
+    def get_translations(self):
+        app_ctx = _cv_app.get(None)
+        if app_ctx is None:
+            return super().get_translations()
+        locale = get_locale()
+        cached = getattr(app_ctx.g, "_passerelle_translations", None)
+        if cached is not None and cached[0] is locale:
+            return cached[1]
+        translations = super().get_translations()
+        app_ctx.g._passerelle_translations = (locale, translations)
+        return translations
 
 
 def install_fast_gettext(app) -> None:
-    """Templates translate through `request_translations` instead of Flask-Babel's per-call lookup.
-
-    Flask-Babel also makes a new message domain for every request, whose empty cache reads and parses the
-    compiled catalogue from disk again; one domain per application keeps the parsed catalogues.
-    """
-    shared_domain = Domain()
+    """Every request uses the application's `RequestCachedDomain`; templates call it without detours."""
+    domain = RequestCachedDomain()
 
     @app.before_request
     def use_shared_domain() -> None:
-        shared_domain.as_default()
+        domain.as_default()
 
     app.jinja_env.install_gettext_callables(
-        gettext=lambda s: request_translations().ugettext(s),
-        ngettext=lambda s, p, n: request_translations().ungettext(s, p, n),
+        gettext=lambda s: domain.get_translations().ugettext(s),
+        ngettext=lambda s, p, n: domain.get_translations().ungettext(s, p, n),
         newstyle=True,
-        pgettext=lambda c, s: request_translations().upgettext(c, s),
-        npgettext=lambda c, s, p, n: request_translations().unpgettext(c, s, p, n),
+        pgettext=lambda c, s: domain.get_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: domain.get_translations().unpgettext(c, s, p, n),
     )
 
 
