@@ -48,6 +48,22 @@ TRANSITIONS: dict[str, Step] = {
 }
 
 
+# The steps a proposed organisation's own members may take on its role.
+OWN_ANSWERS = frozenset({"agree", "decline"})
+
+
+def is_member_of(actor, organisation_id: int) -> bool:
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return False
+    return any(m.organisation_id == organisation_id and m.organisation.is_active for m in actor.memberships)
+
+
+def own_answers_for(actor, roles) -> dict[int, list[str]]:
+    """For each role of the actor's own organisations still proposed, the answers it may give."""
+    return {role.id: [a for a in actions_for(role) if a in OWN_ANSWERS] for role in roles
+            if role.status == "proposed" and is_member_of(actor, role.organisation_id)}
+
+
 def may_manage(actor, project) -> bool:
     """The owner organisation's members, the reviewing authority of the project's country and admins."""
     return bool(project_roles(actor, project) & MANAGING_ROLES)
@@ -125,6 +141,8 @@ def change_status(actor, role: PartnerRole, action: str) -> PartnerRole:
         raise DomainError(_("Unknown action."))
     allowed = may_manage(actor, role.project) if role.project is not None else \
         may_manage_programme(actor, role.programme)
+    if not allowed and action in OWN_ANSWERS and is_member_of(actor, role.organisation_id):
+        allowed = True  # the proposed organisation answers for itself: it agrees or declines
     if not allowed:
         raise ForbiddenError(_("Only the partnership's managers may change its partners."))
     if role.status != step.source:

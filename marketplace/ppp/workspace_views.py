@@ -22,6 +22,7 @@ from marketplace.extensions import db
 from marketplace.money import format_money
 from marketplace.ppp import ledger as ledger_service
 from marketplace.ppp import milestones as milestone_service
+from marketplace.ppp import partners
 from marketplace.ppp.access import MANAGING_ROLES, WORKSPACE_ROLES, partnership_roles
 from marketplace.ppp.ledger_forms import (
     BareForm,
@@ -34,6 +35,7 @@ from marketplace.ppp.ledger_forms import (
 )
 from marketplace.ppp.ledger_models import Milestone, Tranche
 from marketplace.ppp.models import FinancingComponent
+from marketplace.ppp.partner_models import PartnerRole
 from marketplace.ppp.partner_views import partners_context
 from marketplace.ppp.partnerships import partnership_page
 from marketplace.ppp.views import financing_context
@@ -104,6 +106,21 @@ def confirm_commitment(project_id: int, item_id: int):
         apply_and_report(lambda: ledger_service.confirm_commitment(current_user, component, project),
                          _("The commitment is confirmed."))
     return redirect(url_for("ppp_workspace.show", project_id=project.id, _anchor="ledger"))
+
+
+@bp.post(f"/projects/{ID}/partnership/roles/{ITEM}/<any(agree, decline):answer>")
+@login_required
+def answer_role(project_id: int, item_id: int, answer: str):
+    """A proposed organisation's member agrees to its role or declines it, from the workspace."""
+    project, _roles = _workspace_project(project_id)
+    role = db.session.scalar(select(PartnerRole).where(PartnerRole.id == item_id, PartnerRole.project_id == project.id))
+    if role is None:
+        abort(404)
+    if BareForm().validate_on_submit():
+        message = _("Your organisation agreed to its role.") if answer == "agree" else \
+            _("Your organisation declined the role.")
+        apply_and_report(lambda: partners.change_status(current_user, role, answer), message)
+    return redirect(url_for("ppp_workspace.show", project_id=project.id, _anchor="partners-title"))
 
 
 @bp.post(f"/projects/{ID}/partnership/milestones")
@@ -233,6 +250,7 @@ def _render(project, roles: set[str], **forms):
         "may_judge": lambda m: milestone_service.may_judge(roles, current_user, m),
         "may_release": lambda t: ledger_service.may_disburse(current_user, t.component, project),
         "confirmable": _confirmable(project, roles),
+        "own_answers": partners.own_answers_for(current_user, partners_context(project)["partner_roles"]),
         "disbursement_form": forms.get("disbursement_form") or _disbursement_form(project, formdata=False),
         "milestone_form": forms.get("milestone_form") or MilestoneForm(prefix="milestone", formdata=None),
         "tranche_form": forms.get("tranche_form") or _tranche_form(project, milestones, formdata=None),

@@ -235,8 +235,9 @@ def test_an_unknown_action_and_a_stranger_are_refused(plans, partners):
     role = partners.assign(project, plans.bank.id)
     with pytest.raises(DomainError):
         partners.step(role, "pause")
-    with pytest.raises(ForbiddenError):
-        partners.step(role, "agree", actor_id=plans.banker.id)
+    stranger = plans.make.user(organisation=plans.make.organisation(type="bank"))
+    with pytest.raises(ForbiddenError):  # a member of another bank (the proposed bank's own members may answer)
+        partners.step(role, "agree", actor_id=stranger.id)
     assert partners.stored(project)[0]["status"] == "proposed"
 
 
@@ -419,3 +420,32 @@ def test_a_signed_agreement_is_attached_to_a_role_as_a_private_document(app, pla
     assert browserless.client.get(f"/projects/documents/{document.id}").status_code == 404
     assert browserless.post_form(url, {"file": (io.BytesIO(pdf_bytes(1)), "mou.pdf")}, form_url="/",
                                  content_type="multipart/form-data").status_code == 403
+
+
+def test_a_proposed_organisation_agrees_or_declines_its_own_role_and_nothing_more(app, plans, partners, make,
+                                                                                   browserless):
+    from marketplace.ppp.partner_models import PartnerRole
+
+    project = plans.project(scheme="MDM", sector="HEA")
+    agency = make.organisation(type="implementing_agency")
+    member = make.user(organisation=agency)
+    role_id = partners.assign(project, agency.id, iati_role=4, iati_org_type="40", functions=["implementer"])
+    other_id = partners.assign(project, plans.orgs["commune"].id, iati_role=1, iati_org_type="10",
+                               functions=["grantor"])
+    with pytest.raises(ForbiddenError):  # another organisation's role
+        partners.step(other_id, "agree", actor_id=member.id)
+    with pytest.raises(ForbiddenError):  # a role's own organisation does not activate or end it
+        partners.step(role_id, "activate", actor_id=member.id)
+    assert browserless.login(member.email, member.password).status_code == 302
+    page = browserless.client.get(f"/projects/{project}/partnership").get_data(as_text=True)
+    assert "Does your organisation agree?" in page and page.count("We agree") == 1
+    response = browserless.post_form(f"/projects/{project}/partnership/roles/{role_id}/agree", {},
+                                     form_url=f"/projects/{project}/partnership")
+    assert response.status_code == 302
+    assert browserless.post_form(f"/projects/{project}/partnership/roles/{other_id}/decline", {},
+                                 form_url=f"/projects/{project}/partnership").status_code == 302
+    with app.app_context():
+        assert db.session.get(PartnerRole, role_id).status == "agreed"
+        assert db.session.get(PartnerRole, other_id).status == "proposed"  # refused, flashed, unchanged
+    assert "Does your organisation agree?" not in browserless.client.get(
+        f"/projects/{project}/partnership").get_data(as_text=True)
