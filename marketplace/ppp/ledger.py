@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from flask_babel import get_locale
+from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import joinedload
@@ -187,6 +187,9 @@ def record_disbursement(actor, project, component: FinancingComponent, *, amount
         raise DomainError(_("Enter an amount greater than zero."), field="amount")
     if disbursed_on is None or disbursed_on > (today or date.today()):
         raise DomainError(_("Give the date the money was paid; it cannot be in the future."), field="disbursed_on")
+    if project.campaign_starts_on is not None and disbursed_on < project.campaign_starts_on:
+        raise DomainError(_("Money cannot have been paid into the project before its campaign opened on %(date)s.",
+                            date=format_date(project.campaign_starts_on, "medium")), field="disbursed_on")
     reference = (reference or "").strip()
     if not reference:
         raise DomainError(_("Give the bank reference of the payment."), field="reference")

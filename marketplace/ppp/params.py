@@ -74,7 +74,9 @@ class RuleParams:
 
 
 def _fail(detail: str) -> RuleParamsError:
-    return RuleParamsError(_("Invalid programme rules: %(detail)s", detail=detail), field="params")
+    return RuleParamsError(_("Check the rule “%(detail)s”: it is missing, unknown, or its value is not allowed "
+                             "(percentages from 0 to 100, amounts in whole minor units).", detail=detail),
+                           field="params")
 
 
 def _percent(value: Any, key: str) -> Decimal | None:

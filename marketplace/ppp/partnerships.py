@@ -10,7 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
-from sqlalchemy import String, cast, false, func, or_, select
+from sqlalchemy import String, and_, cast, false, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from marketplace.extensions import db
@@ -66,8 +66,8 @@ def _scoped(user):
     conditions = [Project.organisation_id.in_(organisations), Project.partner_bank_id.in_(organisations),
                   Project.id.in_(partner_of), Project.id.in_(provider_of)]
     countries = reviewer_country_ids(user)
-    if countries:
-        conditions.append(Project.country_id.in_(countries))
+    if countries:  # a draft is the owner's own business until it is submitted
+        conditions.append(and_(Project.country_id.in_(countries), Project.status != "draft"))
     return query.where(or_(*conditions))
 
 
@@ -88,11 +88,14 @@ def _filtered(query, form: PartnershipFilterForm):
 def _filter_form(args) -> PartnershipFilterForm:
     """Unknown filter values are dropped, so a stale or edited link shows everything rather than an error."""
     form = PartnershipFilterForm(formdata=args)
+    form.ignored = []
     programmes = db.session.scalars(select(Programme).order_by(Programme.code)).all()
     form.programme.choices = [("", _("All programmes")), *((p.code, p.name) for p in programmes)]
     form.function.choices = [("", _("All roles")), *((name, str(label)) for name, label in PARTNER_FUNCTIONS.items())]
     form.status.choices = [("", _("All states")), *((name, str(label)) for name, label in STATUSES.items())]
     for select_field in (form.programme, form.function, form.status):
+        if select_field.data and select_field.data not in {value for value, _label in select_field.choices}:
+            form.ignored.append(str(select_field.label.text))
         if select_field.data not in {value for value, _label in select_field.choices}:
             select_field.data = ""
     return form

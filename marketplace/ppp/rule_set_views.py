@@ -29,6 +29,7 @@ class RuleSetForm(FlaskForm):
     valid_from = DateField(_l("In force from"), validators=[InputRequired()])
     valid_to = DateField(_l("In force until (exclusive, optional)"), validators=[Optional()])
     params = TextAreaField(_l("Rules (JSON)"), validators=[InputRequired(), Length(max=20_000)],
+                           render_kw={"dir": "ltr", "spellcheck": "false"},
                            description=_l("The parameters the plan checks read: total bounds, eligible sectors, "
                                           "own funds, grant formula and cap, bank share, guarantee, splits. Unknown "
                                           "names are refused."))

@@ -133,6 +133,7 @@ def test_a_payment_above_what_remains_is_refused_and_writes_nothing(plans, books
     ("bank", "bank_loan", 0, "R-1", None, "amount", DomainError),
     ("bank", "bank_loan", 10, "  ", None, "reference", DomainError),
     ("bank", "bank_loan", 10, "R-1", date.today() + timedelta(days=1), "disbursed_on", DomainError),
+    ("bank", "bank_loan", 10, "R-1", date.today() - timedelta(days=365), "disbursed_on", DomainError),  # pre-campaign
     ("fund", "guarantee", 10, "R-1", None, "component_id", DomainError),
     ("bank", "grant", 10, "R-1", None, None, ForbiddenError),  # the bank does not pay the fund's grant
 ])

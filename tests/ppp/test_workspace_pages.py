@@ -171,7 +171,9 @@ def test_the_partnership_list_filters_by_programme_role_and_state(browserless, p
     assert titles("programme=MDM") == {"Clinique MDM"}
     assert titles("function=grantor") == {"Clinique MDM"}
     assert titles("status=approved") == {"Atelier sans programme"}
-    assert titles("status=nonsense&programme=%27;drop") == titles("")  # unknown values are ignored
+    assert titles("status=nonsense&programme=%27;drop") == titles("")  # unknown values are ignored, and said so
+    assert "Unknown values were ignored for: Programme, State." in browserless.client.get(
+        "/partnerships?status=nonsense&programme=%27;drop").get_data(as_text=True)
     assert browserless.client.get("/partnerships?page=999999999").status_code == 200
     del foreign
     stranger = make.user(organisation=make.organisation(type="ngo"))
@@ -207,3 +209,16 @@ def test_the_workspace_costs_the_same_number_of_queries_whatever_the_ledger_size
     assert queries(large) == queries(small)
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(db.metadata.tables["disbursements"])) == 9
+
+
+def test_reviewing_authorities_list_their_countrys_partnerships_but_not_drafts(browserless, plans, make):
+    from tests.factories import country_id
+
+    submitted = funded_project(plans, status="in_review", title="Dossier en examen")
+    draft = funded_project(plans, status="draft", title="Brouillon du porteur")
+    authority = make.organisation(type="ministry", country_id=country_id(plans.app, "MA"))
+    reviewer = make.user(organisation=authority)
+    login(browserless, reviewer)
+    page = browserless.client.get("/partnerships").get_data(as_text=True)
+    assert "Dossier en examen" in page and "Brouillon du porteur" not in page
+    del submitted, draft
