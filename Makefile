@@ -4,8 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 STAMP := $(VENV)/.installed
+IATI_SCHEMAS := var/iati-schemas/2-03
+IATI_STAMP := $(IATI_SCHEMAS)/.fetched
 
-.PHONY: run test setup translations db seed lint format extract-messages browser-deps clean
+.PHONY: run test setup translations iati-schemas db seed lint format extract-messages browser-deps clean
 
 run: setup db seed
 	$(FLASK) run --host 127.0.0.1 --port 5000
@@ -13,7 +15,7 @@ run: setup db seed
 test: setup browser-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-setup: $(STAMP) translations
+setup: $(STAMP) translations iati-schemas
 
 $(STAMP): requirements.txt requirements-dev.txt constraints.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Passerelle needs $(PYTHON) on PATH"; exit 1; }
@@ -25,6 +27,13 @@ $(STAMP): requirements.txt requirements-dev.txt constraints.txt
 # Compiled catalogues (.mo) are build output: made from the committed .po files on every set-up.
 translations: $(STAMP)
 	$(BIN)/pybabel compile --use-fuzzy -d translations
+
+# The official IATI 2.03 XSDs the export tests validate against: fetched once (pinned archive), never committed.
+iati-schemas: $(IATI_STAMP)
+
+$(IATI_STAMP): scripts/fetch-iati-schemas | $(STAMP)
+	bash scripts/fetch-iati-schemas $(BIN)/python $(IATI_SCHEMAS)
+	touch $(IATI_STAMP)
 
 db: setup
 	$(FLASK) db upgrade
@@ -49,4 +58,4 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache translations/*/LC_MESSAGES/*.mo
+	rm -rf $(VENV) var/iati-schemas .pytest_cache .ruff_cache translations/*/LC_MESSAGES/*.mo

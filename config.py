@@ -91,6 +91,17 @@ class BaseConfig:
     BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "translations")
     LANGUAGES = {"en": "English", "fr": "Français", "ar": "العربية"}
 
+    # IATI activity XML (impact exports). The reporting organisation's identifier prefixes every activity's
+    # iati-identifier ("<ref>-<project id>"). "XI-PASSERELLE" is a placeholder in IATI's "XI-" (IATI-assigned)
+    # style: an operator that registers with IATI sets the identifier it was given (e.g. "XM-DAC-…").
+    IATI_REPORTING_ORG_REF = os.environ.get("IATI_REPORTING_ORG_REF", "XI-PASSERELLE")
+    IATI_REPORTING_ORG_NAME = os.environ.get("IATI_REPORTING_ORG_NAME", "Passerelle")
+    IATI_REPORTING_ORG_TYPE = os.environ.get("IATI_REPORTING_ORG_TYPE", "90")  # OrganisationType: 90 Other
+    # The official IATI 2.03 schemas, fetched by `make iati-schemas` (used by the tests and `validate_activities`).
+    IATI_SCHEMA_DIR = os.environ.get("IATI_SCHEMA_DIR", str(BASE_DIR / "var" / "iati-schemas" / "2-03"))
+    # A filtered export covers at most this many projects; past it the visitor is asked to narrow the filters.
+    IMPACT_EXPORT_MAX_PROJECTS = int(os.environ.get("IMPACT_EXPORT_MAX_PROJECTS", "500"))
+
     FORCE_HTTPS = False
     PROXY_FIX_HOPS = int(os.environ.get("PROXY_FIX_HOPS", "0"))
     ITEMS_PER_PAGE = 25

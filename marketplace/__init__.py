@@ -134,6 +134,7 @@ def _register_blueprints(app: Flask) -> None:
     from marketplace.api.views import bp as api_bp
     from marketplace.core.views import bp as core_bp
     from marketplace.impact.admin_views import bp as impact_admin_bp
+    from marketplace.impact.export_views import bp as impact_exports_bp
     from marketplace.impact.views import bp as impact_bp
     from marketplace.notifications.views import bp as notifications_bp
     from marketplace.organisations.views import bp as organisations_bp
@@ -162,6 +163,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(payments_bp)
     app.register_blueprint(impact_bp)
     app.register_blueprint(impact_admin_bp)
+    app.register_blueprint(impact_exports_bp)
 
 
 def _register_cli(app: Flask) -> None:

@@ -17,6 +17,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from marketplace.core.forms import amount_in_minor, apply_and_report, attach_error, page_number
+from marketplace.core.spreadsheets import csv_safe as _csv_safe
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.money import format_money
@@ -373,17 +374,3 @@ def _group(tranches: list[Tranche]) -> dict[int, list[Tranche]]:
 def _done(project, message: str, anchor: str):
     flash(message, "success")
     return redirect(url_for("ppp_workspace.show", project_id=project.id, _anchor=anchor))
-
-
-def _csv_safe(cell) -> str:
-    """Spreadsheet formula injection: a cell that starts like a formula is prefixed with an apostrophe."""
-    text = str(cell)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") and not _is_number(text) else text
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
