@@ -1,11 +1,12 @@
 """Impact demo data (domain-facts b.6): frameworks for every demo project approved or later, and reported values
-for projects in implementation (year 1) and completed, b.5's "operational" (years 1 and 2).
+for projects in implementation (this year) and completed, b.5's "operational" (last year and this year).
 
 Everything goes through the services, with the demo people a real partnership would have: the project's
 organisation sets the framework up, the ministry's reviewer confirms it; values are reported by the owner's
 staff when a monitoring partner exists (approved by the monitor), otherwise by the partner bank's officer
 (approved by the owner's manager), and verified by the reviewer. About 10 percent are left submitted and
-5 percent returned, to exercise the workflow. Periods are calendar years: two years ago, last year, this year.
+5 percent returned, to exercise the workflow. Periods are calendar years: last year, this year, next year;
+DIA-01 (diaspora capital mobilised) reports what the campaign's paid pledges add up to.
 Targets of summed indicators are per-year increments (40, 40 and 20 percent of the jobs target, so that the
 three years add up to b.6's cumulative 40/80/100 percent); levels (headcounts) carry the cumulative target.
 """
@@ -27,7 +28,8 @@ from marketplace.impact.models import Indicator, ResultsFramework
 from marketplace.projects.models import Project
 
 FRAMED_STATUSES = ("approved", "published", "funded", "in_implementation", "completed")
-YEARS_REPORTED = {"in_implementation": 1, "completed": 2}
+# Which of the three periods (last year, this year, next year) each state has reported.
+PERIODS_REPORTED = {"in_implementation": (1,), "completed": (0, 1)}
 FEMALE_SHARE = {"LOG": (20, 28), "IND": (20, 30), "AGR": (25, 35), "TOU": (30, 40), "ICT": (25, 35),
                 "ENR": (20, 30), "HEA": (35, 45), "EDU": (35, 45)}
 FOOTNOTE = "FTE computed from 40-h week; seasonal workers converted via hours. Demo data."
@@ -58,17 +60,24 @@ def seed_impact(today: date | None = None) -> dict[str, int]:
         plan = _indicator_plan(project, catalogue, rng)
         rows, periods = _framework(project, owner, reviewer, plan, today)
         created["frameworks"] += 1
-        years = YEARS_REPORTED.get(project.status, 0)
-        if not years:
+        reported = PERIODS_REPORTED.get(project.status, ())
+        if not reported:
             continue
+        raised = _paid_pledges_major(project)
         parties = reporting.parties_of(project)
         reporter, approver = (owner, monitor) if monitor is not None and parties.monitor_ids & _org_ids(monitor) \
             else (banker, owner)
         for code, (project_indicator, targets) in rows.items():
-            for year in range(years):
+            for index in reported:
+                if code == "DIA-01":
+                    if index != 1:
+                        continue  # the campaign's money arrived this year, and it is what the ledger shows
+                    _report_exact(project, project_indicator, periods[index], raised, reporter, approver, reviewer)
+                    created["values"] += 1
+                    continue
                 counter += 1
                 state = "returned" if counter % 20 == 7 else "submitted" if counter % 10 == 3 else "verified"
-                _report(project, project_indicator, periods[year], targets[year], plan[code], rng, reporter,
+                _report(project, project_indicator, periods[index], targets[index], plan[code], rng, reporter,
                         approver, reviewer, state)
                 created["values"] += 1
     return created
@@ -116,25 +125,47 @@ def _framework(project: Project, owner: User, reviewer: User, plan: dict, today:
     """Indicators, three calendar-year periods and their targets, confirmed by the reviewer (the demo's set-up
     happens after approval, which the late set-up rule of the framework allows for unconfirmed frameworks)."""
     periods = [frameworks.add_period(None, project, starts_on=date(year, 1, 1), ends_on=date(year, 12, 31))
-               for year in (today.year - 2, today.year - 1, today.year)]
+               for year in (today.year - 1, today.year, today.year + 1)]
     rows = {}
     for code, entry in plan.items():
         project_indicator = frameworks.add_indicator(None, project, entry["indicator"].id, baseline=entry["baseline"],
-                                                     baseline_on=date(today.year - 3, 12, 31),
-                                                     baseline_note="Situation at approval (demo data).")
+                                                     baseline_on=date(today.year - 2, 12, 31),
+                                                     baseline_note="Situation before the project (demo data).")
         level = entry["indicator"].aggregation != "sum"
         targets = []
-        for period, share in zip(periods, LEVEL_SHARES if level else STEP_SHARES, strict=True):
+        for number, (period, share) in enumerate(zip(periods, LEVEL_SHARES if level else STEP_SHARES, strict=True)):
             if level:
-                value = entry["baseline"] + (entry["target"] - entry["baseline"]) * share
+                value = (entry["baseline"] + (entry["target"] - entry["baseline"]) * share).to_integral_value()
+            elif number == len(periods) - 1:
+                value = entry["target"] - sum(targets)  # the steps add up to the full target exactly
             else:
-                value = entry["target"] * share
-            value = value.to_integral_value()
+                value = (entry["target"] * share).to_integral_value()
             frameworks.set_target(None, project, project_indicator.id, period.id, value)
             targets.append(value)
         rows[code] = (project_indicator, targets)
     frameworks.confirm(reviewer, project)
     return rows, periods
+
+
+def _paid_pledges_major(project: Project) -> Decimal:
+    """What the campaign collected, in major units: the figure DIA-01 reports, as the ledger shows it."""
+    from sqlalchemy import func
+
+    from marketplace.money import to_major
+    from marketplace.pledges.models import Pledge
+
+    paid = db.session.scalar(select(func.coalesce(func.sum(Pledge.amount_minor), 0))
+                             .where(Pledge.project_id == project.id, Pledge.status == "paid"))
+    return to_major(int(paid), project.currency)
+
+
+def _report_exact(project, project_indicator, period, value: Decimal, reporter: User, approver: User,
+                  reviewer: User) -> None:
+    row = reporting.report_value(reporter, project, project_indicator_id=project_indicator.id, period_id=period.id,
+                                 value=str(value), parts={}, comment="Paid pledges, from the ledger. Demo data.")
+    reporting.change_status(reporter, row, "submit")
+    reporting.change_status(approver, row, "approve")
+    reporting.change_status(reviewer, row, "verify")
 
 
 def _report(project, project_indicator, period, target: Decimal, entry: dict, rng: random.Random, reporter: User,

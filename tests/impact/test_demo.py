@@ -34,3 +34,26 @@ def test_seed_impact_follows_b6_and_runs_once(app):
     assert set(statuses) == {"verified", "submitted", "returned"}
     assert statuses["submitted"] > statuses["returned"] > 0
     assert statuses["verified"] > 0.8 * created["values"]
+
+
+def test_demo_diaspora_capital_is_what_the_ledger_collected(app):
+    """DIA-01 on a project in implementation equals the paid pledges the PPP ledger counts."""
+    from marketplace.demo.services import seed_demo
+    from marketplace.impact.models import Indicator, ProjectIndicator, ReportedValue, ResultsFramework
+    from marketplace.money import to_major
+    from marketplace.ppp.ledger import ledger_of
+    from marketplace.projects.models import Project
+
+    with app.app_context(), app.test_request_context():
+        seed_demo()
+        db.session.commit()
+        p01 = db.session.scalar(select(Project).where(Project.code == "P01"))
+        value = db.session.scalar(
+            select(ReportedValue.value)
+            .join(ProjectIndicator, ReportedValue.project_indicator_id == ProjectIndicator.id)
+            .join(Indicator, ProjectIndicator.indicator_id == Indicator.id)
+            .where(Indicator.code == "DIA-01", ReportedValue.status == "verified",
+                   ProjectIndicator.framework_id.in_(select(ResultsFramework.id).where(
+                       ResultsFramework.project_id == p01.id))))
+        collected = next(line.disbursed for line in ledger_of(p01).cash if line.source == "crowd")
+        assert value == to_major(collected, p01.currency) and collected > 0
