@@ -29,6 +29,19 @@ def page_number(args) -> int:
     return int(raw) if raw.isdigit() and 0 < int(raw) <= MAX_PAGE else 1
 
 
+def commit_or_attach(form: FlaskForm, action: Callable[[], object]) -> bool:
+    """Run one service call for a form: commit and return True, or roll back, show the refusal on the form
+    (on its field when the service names one) and return False, so the view re-renders it with nothing written."""
+    try:
+        action()
+    except DomainError as error:
+        db.session.rollback()
+        attach_error(form, error)
+        return False
+    db.session.commit()
+    return True
+
+
 def apply_and_report(action: Callable[[], object], success: str) -> bool:
     """Run one service call for a POST button: commit and flash `success`, or roll back and flash the refusal."""
     try:

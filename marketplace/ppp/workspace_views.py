@@ -16,9 +16,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from marketplace.core.forms import amount_in_minor, apply_and_report, attach_error, page_number
+from marketplace.core.forms import amount_in_minor, apply_and_report, commit_or_attach, page_number
 from marketplace.core.spreadsheets import csv_safe as _csv_safe
-from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.money import format_money
 from marketplace.ppp import ledger as ledger_service
@@ -81,17 +80,14 @@ def add_disbursement(project_id: int):
         amount = amount_in_minor(form.amount, project.currency)
         component = _component(project, form.component_id.data)
         if amount is not None:
-            try:
+            def _save():
                 evidence = _evidence(project, form.file.data, _("Evidence of payment %(reference)s",
                                                                   reference=form.reference.data))
                 ledger_service.record_disbursement(
                     current_user, project, component, amount_minor=amount, disbursed_on=form.disbursed_on.data,
                     reference=form.reference.data, evidence=evidence, note=form.note.data)
-            except DomainError as error:
-                db.session.rollback()
-                attach_error(form, _field(error, {"file": "file"}))
-            else:
-                db.session.commit()
+
+            if commit_or_attach(form, _save):
                 return _done(project, _("The payment is recorded in the ledger."), "ledger")
     return _render(project, roles, disbursement_form=form)
 
@@ -130,16 +126,13 @@ def add_milestone(project_id: int):
     project, roles = _workspace_project(project_id)
     form = MilestoneForm(prefix="milestone")
     if form.validate_on_submit():
-        try:
+        def _save():
             milestone_service.add_milestone(
                 current_user, project, title=form.title.data, due_on=form.due_on.data,
                 evidence_required=form.evidence_required.data,
                 indicator_codes=(form.indicator_codes.data or "").split(","))
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
+
+        if commit_or_attach(form, _save):
             return _done(project, _("The milestone is added."), "milestones")
     return _render(project, roles, milestone_form=form)
 
@@ -152,15 +145,12 @@ def add_tranche(project_id: int):
     if form.validate_on_submit():
         amount = amount_in_minor(form.amount, project.currency)
         if amount is not None:
-            try:
+            def _save():
                 milestone_service.add_tranche(
                     current_user, project, milestone=_milestone(project, form.milestone_id.data),
                     component=_component(project, form.component_id.data), amount_minor=amount)
-            except DomainError as error:
-                db.session.rollback()
-                attach_error(form, error)
-            else:
-                db.session.commit()
+
+            if commit_or_attach(form, _save):
                 return _done(project, _("The tranche is added."), "milestones")
     return _render(project, roles, tranche_form=form)
 
@@ -174,15 +164,12 @@ def submit_evidence(project_id: int, item_id: int):
     if form.validate_on_submit():
         if OWNER not in roles:
             abort(403)
-        try:
+        def _save():
             document = _evidence(project, form.file.data, _("Evidence for “%(milestone)s”", milestone=milestone.title))
             milestone_service.submit_evidence(current_user, project, milestone, document=document,
                                               note=form.note.data)
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
+
+        if commit_or_attach(form, _save):
             return _done(project, _("The evidence is submitted to the monitor."), "milestones")
     return _render(project, roles, evidence_forms={milestone.id: form})
 
@@ -195,13 +182,10 @@ def judge_milestone(project_id: int, item_id: int, decision: str):
     form = JudgementForm(prefix=f"judge-{milestone.id}")
     if form.validate_on_submit():
         judge = milestone_service.approve_milestone if decision == "approve" else milestone_service.return_milestone
-        try:
+        def _save():
             judge(current_user, project, milestone, note=form.note.data)
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
+
+        if commit_or_attach(form, _save):
             message = _("The milestone is met.") if decision == "approve" else _("The evidence is returned.")
             return _done(project, message, "milestones")
     return _render(project, roles, judgement_forms={milestone.id: form})
@@ -215,14 +199,11 @@ def release_tranche(project_id: int, item_id: int):
         or abort(404)
     form = ReleaseForm(prefix=f"release-{tranche.id}")
     if form.validate_on_submit():
-        try:
+        def _save():
             milestone_service.release_tranche(current_user, project, tranche, disbursed_on=form.disbursed_on.data,
                                               reference=form.reference.data)
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
+
+        if commit_or_attach(form, _save):
             return _done(project, _("The tranche is released and recorded in the ledger."), "milestones")
     return _render(project, roles, release_forms={tranche.id: form})
 
@@ -356,12 +337,6 @@ def _evidence(project, upload, title: str):
         return None
     return store_document(project, actor=current_user, kind="evidence", title=title, filename=upload.filename,
                           data=upload.read(), is_public=False)
-
-
-def _field(error: DomainError, renames: dict[str, str]) -> DomainError:
-    if error.field in renames:
-        error.field = renames[error.field]
-    return error
 
 
 def _group(tranches: list[Tranche]) -> dict[int, list[Tranche]]:
