@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 STAMP := $(VENV)/.installed
 
-.PHONY: run test setup translations db seed lint format extract-messages browser-deps clean
+.PHONY: run test setup translations assets db seed lint format extract-messages browser-deps clean
 
 run: setup db seed
 	$(FLASK) run --host 127.0.0.1 --port 5000
@@ -13,7 +13,15 @@ run: setup db seed
 test: setup browser-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-setup: $(STAMP) translations
+setup: $(STAMP) translations assets
+
+# Chart.js for the dashboards, from npm at set-up (package-lock.json pins it); served by the app, never committed.
+# Without npm the dashboards still show every figure in their tables.
+assets: node_modules/.installed
+
+node_modules/.installed: package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund --silent && touch $@; \
+	else echo "npm not found: dashboards will show tables without charts"; fi
 
 $(STAMP): requirements.txt requirements-dev.txt constraints.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Passerelle needs $(PYTHON) on PATH"; exit 1; }
@@ -49,4 +57,4 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache translations/*/LC_MESSAGES/*.mo
+	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache translations/*/LC_MESSAGES/*.mo
