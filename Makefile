@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 IATI_SCHEMAS := var/iati-schemas/2-03
 IATI_STAMP := $(IATI_SCHEMAS)/.fetched
 
-.PHONY: run test setup translations iati-schemas db seed lint format extract-messages browser-deps clean
+.PHONY: run test setup translations iati-schemas assets db seed lint format extract-messages browser-deps clean
 
 run: setup db seed
 	$(FLASK) run --host 127.0.0.1 --port 5000
@@ -15,7 +15,15 @@ run: setup db seed
 test: setup browser-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-setup: $(STAMP) translations iati-schemas
+setup: $(STAMP) translations iati-schemas assets
+
+# Chart.js for the dashboards, from npm at set-up (package-lock.json pins it); served by the app, never committed.
+# Without npm the dashboards still show every figure in their tables.
+assets: node_modules/.installed
+
+node_modules/.installed: package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund --silent && touch $@; \
+	else echo "npm not found: dashboards will show tables without charts"; fi
 
 $(STAMP): requirements.txt requirements-dev.txt constraints.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Passerelle needs $(PYTHON) on PATH"; exit 1; }
@@ -58,4 +66,4 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) var/iati-schemas .pytest_cache .ruff_cache translations/*/LC_MESSAGES/*.mo
+	rm -rf $(VENV) var/iati-schemas node_modules .pytest_cache .ruff_cache translations/*/LC_MESSAGES/*.mo

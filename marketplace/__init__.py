@@ -129,6 +129,7 @@ def _register_blueprints(app: Flask) -> None:
     import marketplace.ppp.ledger_models
     import marketplace.ppp.models
     import marketplace.ppp.partner_models  # noqa: F401
+    from marketplace import dashboards
     from marketplace.accounts.views import bp as accounts_bp
     from marketplace.admin.views import bp as admin_bp
     from marketplace.api.views import bp as api_bp
@@ -164,6 +165,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(impact_bp)
     app.register_blueprint(impact_admin_bp)
     app.register_blueprint(impact_exports_bp)
+    dashboards.init_app(app)
 
 
 def _register_cli(app: Flask) -> None:

@@ -35,6 +35,7 @@ NAVIGATION = [
     ("pledges.transfer_queue", _l("Transfers"), _is_bank_member),
     ("vetting.review_queue", _l("Review queue"), {ROLE_AUTHORITY}),
     ("ppp_workspace.partnerships", _l("Partnerships"), {ROLE_PARTNER, ROLE_AUTHORITY, ROLE_ADMIN}),
+    ("dashboards.capital", _l("Dashboards"), {ROLE_PARTNER, ROLE_AUTHORITY, ROLE_ADMIN}),
     ("organisations.mine", _l("My organisations"), {ROLE_PARTNER, ROLE_AUTHORITY}),
     ("admin.index", _l("Administration"), {ROLE_ADMIN}),
 ]

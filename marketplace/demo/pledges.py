@@ -19,7 +19,7 @@ from marketplace.demo.data import DEMO_PASSWORD
 from marketplace.extensions import db
 from marketplace.models_common import utcnow
 from marketplace.organisations.models import Organisation
-from marketplace.pledges import protection
+from marketplace.pledges import lifecycle, protection
 from marketplace.pledges.matching import open_pool
 from marketplace.pledges.models import Pledge
 from marketplace.pledges.services import PledgeRequest, commit_due, place_pledge, revoke
@@ -149,12 +149,14 @@ def _paid_history(investors: list[User], rng: random.Random, now) -> int:
             offered = closed - timedelta(days=20)
             pledge = Pledge(reference=f"PSL-D{project.id:03d}-{count:04d}", request_key=f"demo-history-{count}",
                             project_id=project.id, investor_id=investor.id, amount_minor=amount,
+                            residence_country_id=investor.residence_country_id,
                             currency=project.currency, method="bank_transfer", status="paid",
                             project_version_number=project.version_number, offered_at=offered,
                             revocable_until=offered, committed_at=offered, payment_due_by=closed + timedelta(days=7),
                             settled_at=closed + timedelta(days=3), received_minor=amount, created_at=offered)
             db.session.add(pledge)
             db.session.flush()
+            lifecycle.announce(pledge, None, "paid")
             for action, source, target, at in (("offer", None, "offered", offered),
                                                ("commit", "offered", "committed", offered),
                                                ("start_collection", "committed", "collecting", closed),

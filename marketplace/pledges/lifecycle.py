@@ -9,6 +9,7 @@ in the pledge's history.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
@@ -45,6 +46,23 @@ TRANSITIONS: dict[str, Step] = {
 }
 TERMINAL = frozenset({"paid", "payment_failed", "revoked", "released", "refunded", "lapsed"})
 
+# Read models kept in step with pledges (the dashboards' summary tables) register here, so that pledges
+# never import them: each observer is called inside the transaction that changed the pledge.
+Observer = Callable[[Pledge, "str | None", str], None]
+_observers: list[Observer] = []
+
+
+def observe(observer: Observer) -> None:
+    """Call `observer(pledge, from_status, to_status)` on every new pledge (from None) and every step."""
+    if observer not in _observers:
+        _observers.append(observer)
+
+
+def announce(pledge: Pledge, source: str | None, target: str) -> None:
+    """Tell the observers, in the caller's transaction; pledge creation and `apply` both come through here."""
+    for observer in _observers:
+        observer(pledge, source, target)
+
 
 def apply(pledge: Pledge, action: str, *, actor=None, note: str | None = None, **changes) -> Pledge:
     """Move the pledge one step, or raise and change nothing. `changes` are set on the row with it."""
@@ -75,6 +93,7 @@ def apply(pledge: Pledge, action: str, *, actor=None, note: str | None = None, *
             matching.give_back(pledge.match_pool_id, pledge.investor_id, pledge.matched_minor)
             returned.update(match_returned_minor=pledge.matched_minor, match_pool_id=pledge.match_pool_id)
         capacity.count_investor(pledge.project_id, pledge.investor_id, pledge.id, -1)
+    announce(pledge, source, step.target)
     db.session.add(PledgeTransition(pledge_id=pledge.id, action=action, from_status=source, to_status=step.target,
                                     actor_id=getattr(actor, "id", None), note=note))
     db.session.flush()

@@ -92,6 +92,9 @@ class Pledge(db.Model):
     request_key: Mapped[str] = mapped_column(String(64))
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"))
     investor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    # The investor's country of residence when the pledge was made: the origin of the dashboards' corridor,
+    # frozen so that a later move does not rewrite history.
+    residence_country_id: Mapped[int | None] = mapped_column(ForeignKey("countries.id"))
     amount_minor: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))
     method: Mapped[str] = mapped_column(String(20))

@@ -134,6 +134,7 @@ def place_pledge(investor, project: Project, request: PledgeRequest, *, now: dat
     if pool is not None:
         pledge.match_pool_id, pledge.matched_minor = pool.id, match
     capacity.count_investor(project.id, investor.id, pledge.id, +1)
+    lifecycle.announce(pledge, None, pledge.status)
     record("pledge.offer", actor=investor, object_type="pledge", object_id=pledge.id,
            after={"status": pledge.status, "amount_minor": pledge.amount_minor, "currency": pledge.currency,
                   "project_id": project.id, "method": pledge.method, "matched_minor": match,
@@ -150,6 +151,7 @@ def _record_offer(investor, project: Project, request: PledgeRequest, needs: pro
     pledge = Pledge(reference=new_reference(), request_key=request.request_key, project_id=project.id,
                     investor_id=investor.id, amount_minor=request.amount_minor, currency=project.currency,
                     method=request.method, status="committed" if at_once else "offered",
+                    residence_country_id=investor.residence_country_id,
                     project_version_number=project.version_number, protection_rule_id=getattr(needs.rule, "id", None),
                     matched_minor=0, offered_at=now, revocable_until=until, committed_at=now if at_once else None)
     db.session.add(pledge)

@@ -1,0 +1,22 @@
+"""Dashboards for authorities and partners, and the public totals: read models kept in step with pledges."""
+
+from __future__ import annotations
+
+
+def init_app(app) -> None:
+    """Register the blueprint, the CLI group and the observer that keeps the summary table in step."""
+    from marketplace.dashboards.cli import dashboards_cli
+    from marketplace.dashboards.maintenance import on_pledge_change
+    from marketplace.dashboards.views import bp
+    from marketplace.pledges import lifecycle
+
+    lifecycle.observe(on_pledge_change)
+    app.register_blueprint(bp)
+    app.cli.add_command(dashboards_cli)
+
+    @app.context_processor
+    def public_totals_function():
+        """`public_totals()` for the partial on the home page and the catalogue; called only where included."""
+        from marketplace.dashboards.queries import public_totals
+
+        return {"public_totals": public_totals}

@@ -1,0 +1,419 @@
+"""The one set of read functions behind the dashboard pages, their CSV files and the public totals.
+
+Every figure is read from `dashboard_capital_facts` (never from raw pledges), restricted to a `Scope` (what
+the viewer may see) and to `CapitalFilters`, converted to the reporting currency with the stored reference
+rates, and passed through the privacy rule: a figure that describes fewer than 5 investors is replaced by
+the reason it is hidden, and when a single figure of a column is hidden a second one is too, so that it
+cannot be worked out from the total.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_EVEN, Decimal
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import case, false, func, or_, select, true
+
+from marketplace.dashboards.models import UNKNOWN_ORIGIN, CapitalFact
+from marketplace.errors import DomainError
+from marketplace.extensions import db
+from marketplace.money import exponent
+from marketplace.projects.access import PUBLIC_STATUSES
+from marketplace.projects.models import INSTRUMENTS, Project, ProjectSdg
+
+REPORTING_CURRENCY = "EUR"
+MIN_INVESTORS = 5
+FUNDED_STATUSES = ("funded", "in_implementation", "completed")
+JOBS_INDICATOR = "PI3687"  # IRIS+ "Jobs created"
+MEASURES = ("pledged", "committed", "collected")
+DIMENSIONS = {
+    "corridor": _l("Corridor (residence of the investor → region of the project)"),
+    "sector": _l("Sector"),
+    "region": _l("Region"),
+    "programme": _l("Programme"),
+    "instrument": _l("Instrument"),
+    "month": _l("Month pledged"),
+}
+
+
+# --- who sees what ------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Scope:
+    """The projects a viewer's figures may describe: all, those of some countries or organisations, or public."""
+
+    everything: bool = False
+    country_ids: frozenset[int] = frozenset()
+    organisation_ids: frozenset[int] = frozenset()
+    public_only: bool = False
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.everything or self.country_ids or self.organisation_ids or self.public_only)
+
+    def condition(self):
+        if self.everything:
+            return true()
+        if self.public_only:
+            return Project.status.in_(PUBLIC_STATUSES)
+        parts = []
+        if self.country_ids:
+            parts.append(Project.country_id.in_(sorted(self.country_ids)))
+        if self.organisation_ids:
+            from marketplace.ppp.partner_models import PartnerRole
+
+            ids = sorted(self.organisation_ids)
+            parts += [Project.organisation_id.in_(ids), Project.partner_bank_id.in_(ids),
+                      Project.id.in_(select(PartnerRole.project_id).where(PartnerRole.organisation_id.in_(ids)))]
+        return or_(*parts) if parts else false()
+
+
+PUBLIC = Scope(public_only=True)
+
+
+def scope_for(user) -> Scope:
+    """Admins see all; authority reviewers their countries; partner members their organisations' projects."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return Scope()
+    if user.is_admin:
+        return Scope(everything=True)
+    countries, organisations = set(), set()
+    for membership in user.memberships:
+        organisation = membership.organisation
+        if not organisation.is_active:
+            continue
+        if organisation.is_authority and organisation.country_id:
+            countries.add(organisation.country_id)
+        elif organisation.is_partner:
+            organisations.add(organisation.id)
+    return Scope(country_ids=frozenset(countries), organisation_ids=frozenset(organisations))
+
+
+# --- filters ------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CapitalFilters:
+    """What the viewer narrowed the figures to; every value was checked against the allowed options."""
+
+    country_id: int | None = None
+    region_id: int | None = None
+    sector_id: int | None = None
+    programme_id: int | None = None
+    sdg: int | None = None
+    month_from: str | None = None  # "YYYY-MM", inclusive
+    month_to: str | None = None
+    status: str | None = None
+
+    def conditions(self) -> list:
+        found = []
+        for column, value in ((Project.country_id, self.country_id), (Project.region_id, self.region_id),
+                              (Project.sector_id, self.sector_id), (Project.programme_id, self.programme_id),
+                              (Project.status, self.status)):
+            if value is not None:
+                found.append(column == value)
+        if self.sdg is not None:
+            found.append(Project.id.in_(select(ProjectSdg.project_id).where(ProjectSdg.goal == self.sdg)))
+        if self.month_from:
+            found.append(CapitalFact.month >= self.month_from)
+        if self.month_to:
+            found.append(CapitalFact.month <= self.month_to)
+        return found
+
+    def as_args(self) -> dict[str, str]:
+        """The filters as query-string arguments (for the CSV links)."""
+        names = {"country_id": "country", "region_id": "region", "sector_id": "sector", "programme_id": "programme",
+                 "sdg": "sdg", "month_from": "from", "month_to": "to", "status": "state"}
+        return {arg: str(getattr(self, name)) for name, arg in names.items() if getattr(self, name) is not None}
+
+
+# --- currency -----------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class RateUsed:
+    currency: str
+    rate: Decimal
+    as_of: date | None
+    source: str
+
+
+class Converter:
+    """Converts minor units to the reporting currency, reading each rate once; rounds half to even."""
+
+    def __init__(self, quote: str = REPORTING_CURRENCY, on: date | None = None):
+        self.quote, self.on = quote, on
+        self.rates: dict[str, RateUsed] = {}
+        self.missing: set[str] = set()
+
+    def rate(self, currency: str) -> RateUsed | None:
+        if currency not in self.rates and currency not in self.missing:
+            from marketplace.reference.fx import rate_between
+
+            try:
+                rate, as_of, source = rate_between(currency, self.quote, self.on)
+            except DomainError:
+                self.missing.add(currency)
+                return None
+            self.rates[currency] = RateUsed(currency, rate, as_of, source)
+        return self.rates.get(currency)
+
+    def __call__(self, minor: int, currency: str) -> int | None:
+        used = self.rate(currency)
+        if used is None:
+            return None
+        value = Decimal(minor).scaleb(-exponent(currency)) * used.rate
+        return int(value.scaleb(exponent(self.quote)).to_integral_value(rounding=ROUND_HALF_EVEN))
+
+    @property
+    def rates_used(self) -> list[RateUsed]:
+        return [used for currency, used in sorted(self.rates.items()) if currency != self.quote]
+
+
+# --- figures and the privacy rule ---------------------------------------------------------------------------
+
+@dataclass
+class Figure:
+    """One amount with the number of distinct investors it describes; `hidden` says why it is not shown."""
+
+    minor: int | None
+    investors: int
+    hidden: str | None = None
+
+    @property
+    def shown_minor(self) -> int | None:
+        return None if self.hidden else self.minor
+
+    @property
+    def shown_investors(self) -> int | None:
+        return None if self.hidden else self.investors
+
+
+@dataclass
+class CapitalRow:
+    key: tuple
+    label: str
+    pledges: int
+    pledged: Figure
+    committed: Figure
+    collected: Figure
+
+    @property
+    def shown_pledges(self) -> int | None:
+        return None if self.pledged.hidden else self.pledges
+
+    def figure(self, measure: str) -> Figure:
+        return getattr(self, measure)
+
+
+@dataclass
+class CapitalTable:
+    dimension: str
+    title: str
+    rows: list[CapitalRow]
+    total: CapitalRow
+    currency: str
+    rates: list[RateUsed] = field(default_factory=list)
+    missing_rates: list[str] = field(default_factory=list)
+
+    @property
+    def hidden_count(self) -> int:
+        return sum(1 for row in self.rows for m in MEASURES if row.figure(m).hidden)
+
+
+def too_few_reason() -> str:
+    return _("Hidden: fewer than %(n)s investors.", n=MIN_INVESTORS)
+
+
+def complement_reason() -> str:
+    return _("Hidden so that a smaller group cannot be worked out from the total.")
+
+
+def suppress(rows: list[CapitalRow], total: CapitalRow) -> None:
+    """Hide each figure describing 1 to 4 investors, then hide more of the same column while the hidden ones
+    could be recovered from the total (a single hidden figure, or hidden figures covering under 5 investors).
+
+    A figure describing no investor (an empty bucket, amount 0) describes nobody and stays visible.
+    """
+    for measure in MEASURES:
+        figure = total.figure(measure)
+        if 0 < figure.investors < MIN_INVESTORS:
+            figure.hidden = too_few_reason()
+        hidden = []
+        for row in rows:
+            cell = row.figure(measure)
+            if 0 < cell.investors < MIN_INVESTORS:
+                cell.hidden = too_few_reason()
+                hidden.append(cell)
+        if not hidden or total.figure(measure).hidden:
+            continue
+        candidates = sorted((row.figure(measure) for row in rows
+                             if row.figure(measure).investors >= MIN_INVESTORS),
+                            key=lambda cell: (cell.investors, cell.minor or 0))
+        while candidates and (len(hidden) == 1 or sum(cell.investors for cell in hidden) < MIN_INVESTORS):
+            cell = candidates.pop(0)
+            cell.hidden = complement_reason()
+            hidden.append(cell)
+
+
+# --- the queries --------------------------------------------------------------------------------------------
+
+def _dimension_keys(dimension: str) -> list:
+    return {
+        "corridor": [CapitalFact.origin_country_id, Project.region_id],
+        "sector": [Project.sector_id],
+        "region": [Project.region_id],
+        "programme": [Project.programme_id],
+        "instrument": [Project.instrument],
+        "month": [CapitalFact.month],
+    }[dimension]
+
+
+def _base(scope: Scope, filters: CapitalFilters, *columns):
+    return (select(*columns).select_from(CapitalFact).join(Project, Project.id == CapitalFact.project_id)
+            .where(scope.condition(), *filters.conditions()))
+
+
+def _counts(keys: list, scope: Scope, filters: CapitalFilters) -> dict[tuple, tuple[int, int, int, int]]:
+    """Per key: active pledges and distinct investors in each bucket (exact: one row per investor and month)."""
+    investor = CapitalFact.investor_id
+    query = _base(scope, filters, *keys, func.sum(CapitalFact.pledges), func.count(func.distinct(investor)),
+                  func.count(func.distinct(case((CapitalFact.committed_pledges > 0, investor)))),
+                  func.count(func.distinct(case((CapitalFact.paid_pledges > 0, investor)))))
+    if keys:
+        query = query.group_by(*keys)
+    width = len(keys)
+    return {tuple(row[:width]): tuple(int(v or 0) for v in row[width:]) for row in db.session.execute(query)}
+
+
+def _amounts(keys: list, scope: Scope, filters: CapitalFilters) -> dict[tuple, dict[str, tuple[int, int, int]]]:
+    """Per key and project currency: pledged, committed and collected minor units."""
+    query = _base(scope, filters, *keys, Project.currency, func.sum(CapitalFact.pledged_minor),
+                  func.sum(CapitalFact.committed_minor), func.sum(CapitalFact.collected_minor))
+    query = query.group_by(*keys, Project.currency)
+    width = len(keys)
+    found: dict[tuple, dict[str, tuple[int, int, int]]] = defaultdict(dict)
+    for row in db.session.execute(query):
+        found[tuple(row[:width])][row[width]] = tuple(int(v or 0) for v in row[width + 1:])
+    return found
+
+
+def _row(key: tuple, label: str, counts: tuple[int, int, int, int], by_currency: dict[str, tuple[int, int, int]],
+         convert: Converter) -> CapitalRow:
+    sums = [0, 0, 0]
+    for currency, amounts in sorted(by_currency.items()):
+        for i, minor in enumerate(amounts):
+            converted = convert(minor, currency)
+            if converted is not None:
+                sums[i] += converted
+    pledges, investors, committed_investors, paid_investors = counts
+    return CapitalRow(key, label, pledges, Figure(sums[0], investors), Figure(sums[1], committed_investors),
+                      Figure(sums[2], paid_investors))
+
+
+def capital_total(scope: Scope, filters: CapitalFilters | None = None, convert: Converter | None = None
+                  ) -> CapitalRow:
+    """The grand total of the figures in scope, with its own investor counts and the privacy rule applied."""
+    filters = filters or CapitalFilters()
+    convert = convert or Converter()
+    counts = _counts([], scope, filters).get((), (0, 0, 0, 0))
+    total = _row((), _("Total"), counts, _amounts([], scope, filters).get((), {}), convert)
+    suppress([], total)
+    return total
+
+
+def capital_table(dimension: str, scope: Scope, filters: CapitalFilters | None = None,
+                  convert: Converter | None = None, total: CapitalRow | None = None) -> CapitalTable:
+    """One dashboard table: a row per value of the dimension, in the reporting currency, privacy applied.
+
+    Four statements whatever the data size (counts, amounts, labels, and the total unless given), plus one
+    per currency for its exchange rate.
+    """
+    if dimension not in DIMENSIONS:
+        raise DomainError(_("Unknown table."))
+    filters = filters or CapitalFilters()
+    convert = convert or Converter()
+    keys = _dimension_keys(dimension)
+    counts = _counts(keys, scope, filters)
+    amounts = _amounts(keys, scope, filters)
+    labels = _labels(dimension, counts.keys())
+    rows = [_row(key, labels.get(key, str(key)), counts[key], amounts.get(key, {}), convert) for key in counts]
+    rows.sort(key=lambda row: row.key if dimension == "month" else (-(row.pledged.minor or 0), row.label))
+    total = total or capital_total(scope, filters, convert)
+    suppress(rows, total)
+    return CapitalTable(dimension, str(DIMENSIONS[dimension]), rows, total, convert.quote, convert.rates_used,
+                        sorted(convert.missing))
+
+
+def capital_report(scope: Scope, filters: CapitalFilters | None = None) -> dict[str, CapitalTable]:
+    """Every table of the capital dashboard, sharing one total and one set of exchange rates."""
+    filters = filters or CapitalFilters()
+    convert = Converter()
+    total = capital_total(scope, filters, convert)
+    return {dimension: capital_table(dimension, scope, filters, convert, total) for dimension in DIMENSIONS}
+
+
+def _labels(dimension: str, keys) -> dict[tuple, str]:
+    """Names for the keys in the reader's language, in one statement (none for months and instruments)."""
+    from marketplace.programmes.models import Programme
+    from marketplace.reference.models import Country, Region, Sector
+
+    keys = list(keys)
+    if dimension == "month":
+        return {key: key[0] for key in keys}
+    if dimension == "instrument":
+        return {key: str(INSTRUMENTS.get(key[0], key[0])) for key in keys}
+    if dimension == "corridor":
+        origins = {key[0] for key in keys} - {UNKNOWN_ORIGIN}
+        regions = {key[1] for key in keys}
+        names = {("c", c.id): c.name for c in db.session.scalars(select(Country).where(Country.id.in_(origins)))}
+        names |= {("r", r.id): r.name for r in db.session.scalars(select(Region).where(Region.id.in_(regions)))}
+        return {key: f"{names.get(('c', key[0]), _('Residence not recorded'))} → {names.get(('r', key[1]), '?')}"
+                for key in keys}
+    model = {"sector": Sector, "region": Region, "programme": Programme}[dimension]
+    ids = {key[0] for key in keys if key[0] is not None}
+    names = {row.id: row.name for row in db.session.scalars(select(model).where(model.id.in_(ids)))}
+    return {key: names.get(key[0], _("No programme") if dimension == "programme" else str(key[0])) for key in keys}
+
+
+# --- what anyone may see ------------------------------------------------------------------------------------
+
+@dataclass
+class PublicTotals:
+    capital: Figure  # committed capital on public projects, in the reporting currency
+    currency: str
+    projects_funded: int
+    jobs_created: Decimal | None
+
+
+def public_totals() -> PublicTotals:
+    """Capital mobilised (committed, privacy applied), projects funded and verified jobs created, for everyone."""
+    convert = Converter()
+    total = capital_total(PUBLIC, CapitalFilters(), convert)
+    funded = db.session.scalar(select(func.count(Project.id)).where(Project.status.in_(FUNDED_STATUSES)))
+    return PublicTotals(total.committed, convert.quote, int(funded or 0), verified_jobs_created())
+
+
+def verified_jobs_created() -> Decimal | None:
+    """Jobs created on public projects from counted (approved and verified) values only, per the indicator's rule."""
+    from marketplace.impact.models import Indicator, ProjectIndicator, ReportedValue, ReportingPeriod, ResultsFramework
+    from marketplace.impact.reporting import aggregate, counted
+
+    query = (select(ResultsFramework.project_id, Indicator.aggregation, ReportingPeriod.ends_on, ReportedValue.value)
+             .select_from(ReportedValue)
+             .join(ProjectIndicator, ReportedValue.project_indicator_id == ProjectIndicator.id)
+             .join(Indicator, ProjectIndicator.indicator_id == Indicator.id)
+             .join(ReportingPeriod, ReportedValue.period_id == ReportingPeriod.id)
+             .join(ResultsFramework, ProjectIndicator.framework_id == ResultsFramework.id)
+             .join(Project, Project.id == ResultsFramework.project_id)
+             .where(counted(), Indicator.code == JOBS_INDICATOR, Project.status.in_(PUBLIC_STATUSES)))
+    per_project: dict[int, list] = defaultdict(list)
+    rules: dict[int, str] = {}
+    for project_id, rule, ends_on, value in db.session.execute(query):
+        per_project[project_id].append((ends_on, value))
+        rules[project_id] = rule
+    totals = [aggregate(values, rules[project_id]) for project_id, values in per_project.items()]
+    totals = [total for total in totals if total is not None]
+    return sum(totals, Decimal(0)) if totals else None

@@ -1,0 +1,227 @@
+"""The capital dashboard against hand-computed figures (see conftest.py for the data set)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+import pytest
+
+from marketplace.extensions import db
+from tests.dashboards.conftest import place
+
+TOO_FEW = "Hidden: fewer than 5 investors."
+COMPLEMENT = "Hidden so that a smaller group cannot be worked out from the total."
+
+
+def report(app, scope=None, **filters):
+    from marketplace.dashboards import queries
+
+    with app.app_context(), app.test_request_context(headers={"Accept-Language": "en"}):
+        return queries.capital_report(scope or queries.Scope(everything=True), queries.CapitalFilters(**filters))
+
+
+def cells(row):
+    """(pledges, investors, pledged, committed, collected) as shown, None where hidden."""
+    return (row.shown_pledges, row.pledged.shown_investors, row.pledged.shown_minor, row.committed.shown_minor,
+            row.collected.shown_minor)
+
+
+def by_label(table):
+    return {row.label: row for row in table.rows}
+
+
+def test_totals_match_the_hand_computed_figures(app, capital_set):
+    total = report(app)["sector"].total
+    # pledged: A 6 x 100.00 + B 2 x 300.00 + 50.00 + C 5 x 1,080 MAD (= 500.00 EUR); the lapsed 70.00 is out
+    # committed: everything but the two Belgian offers; collected: GB1..GB5 on A
+    assert cells(total) == (14, 13, 175_000, 115_000, 50_000)
+    assert (total.committed.investors, total.collected.investors) == (11, 5)
+
+
+def test_mad_amounts_are_converted_with_the_rate_shown(app, capital_set):
+    from decimal import Decimal
+
+    table = report(app)["instrument"]
+    [rate] = table.rates
+    assert (rate.currency, table.currency, rate.rate) == ("MAD", "EUR", 1 / Decimal("10.8"))
+    donation = by_label(table)["Donation"]
+    assert (donation.pledged.minor, donation.pledged.investors) == (50_000, 5)
+    assert donation.pledged.hidden == COMPLEMENT  # the loan row (3 investors) is hidden, so the next smallest too
+    assert cells(by_label(table)["Equity"]) == (6, 6, 60_000, 60_000, 50_000)
+
+
+def test_corridor_hides_small_groups_and_enough_others(app, capital_set):
+    from tests.factories import country_id
+
+    gb, be, ma = (country_id(app, iso) for iso in ("GB", "BE", "MA"))
+    oriental, tanger = capital_set.regions["MA-02"], capital_set.regions["MA-01"]
+    rows = {row.key: row for row in report(app)["corridor"].rows}
+    assert set(rows) == {(gb, oriental), (gb, tanger), (be, tanger), (ma, oriental)}
+    assert "→ Oriental" in rows[(gb, oriental)].label
+    assert cells(rows[(gb, oriental)]) == (6, 6, 60_000, 60_000, 50_000)
+    # pledged: GB→Tanger (1 investor) and BE→Tanger (2) are too small; together 3 < 5, so MA→Oriental goes too
+    assert [rows[k].pledged.hidden for k in ((gb, tanger), (be, tanger), (ma, oriental))] == [
+        TOO_FEW, TOO_FEW, COMPLEMENT]
+    # committed: only GB→Tanger is small (the Belgians committed nothing: 0 stays visible), so one more is hidden
+    assert rows[(gb, tanger)].committed.hidden == TOO_FEW
+    assert rows[(ma, oriental)].committed.hidden == COMPLEMENT
+    assert (rows[(be, tanger)].committed.shown_minor, rows[(be, tanger)].committed.shown_investors) == (0, 0)
+    assert rows[(gb, tanger)].pledged.shown_investors is None and rows[(gb, tanger)].shown_pledges is None
+
+
+def test_region_table_hides_the_single_small_region_and_the_other(app, capital_set):
+    rows = {row.key[0]: row for row in report(app)["region"].rows}
+    oriental, tanger = rows[capital_set.regions["MA-02"]], rows[capital_set.regions["MA-01"]]
+    assert tanger.pledged.hidden == TOO_FEW and tanger.pledged.shown_investors is None
+    assert oriental.pledged.hidden == COMPLEMENT  # one hidden region could be worked out from the total
+    assert (tanger.committed.hidden, oriental.committed.hidden) == (TOO_FEW, COMPLEMENT)  # GB1's 50.00 alone
+    assert (oriental.collected.shown_minor, oriental.collected.shown_investors) == (50_000, 5)
+    assert (tanger.collected.shown_minor, tanger.collected.shown_investors) == (0, 0)
+    assert (oriental.pledged.minor, oriental.pledged.investors, tanger.pledged.minor) == (110_000, 11, 65_000)
+
+
+def test_month_filter_and_state_filter(app, capital_set):
+    from datetime import UTC, datetime
+
+    this_month = datetime.now(UTC).strftime("%Y-%m")
+    assert cells(report(app, month_from=this_month, month_to=this_month)["month"].total)[2] == 175_000
+    assert report(app, month_from="2099-01")["month"].rows == []
+    assert report(app, month_from="2099-01")["month"].total.pledged.minor == 0
+    assert report(app, status="draft")["sector"].rows == []
+
+
+def test_sdg_and_sector_filters(app, capital_set):
+    health = report(app, sector_id=capital_set.sectors["HEA"])["sector"]
+    assert cells(health.total) == (11, 11, 110_000, 110_000, 50_000)
+    assert report(app, sdg=17)["sector"].rows == []  # the listings are tagged SDG 3 and 8
+    assert report(app, sdg=3)["sector"].total.pledged.minor == 175_000
+
+
+# --- pages, CSV, access -------------------------------------------------------------------------------------
+
+def login(browserless, user):
+    browserless.login(user.email, user.password)
+
+
+def test_page_csv_and_query_function_agree_to_the_cent(app, browserless, authority, capital_set):
+    login(browserless, authority)
+    page = browserless.client.get("/dashboards/capital", headers={"Accept-Language": "en"})
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    tables = report(app)
+    for name, table in tables.items():
+        response = browserless.client.get(f"/dashboards/capital/{name}.csv", headers={"Accept-Language": "en"})
+        assert response.status_code == 200 and response.mimetype == "text/csv"
+        rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+        body = {r[0]: r for r in rows[1:] if len(r) > 3}
+        for row in [*table.rows, table.total]:
+            line = body[row.label]
+            for column, measure in ((3, "pledged"), (5, "committed"), (7, "collected")):
+                shown = row.figure(measure).shown_minor
+                assert line[column] == ("" if shown is None else f"{shown / 100:.2f}")
+    total = tables["sector"].total
+    assert f'data-pledged="{total.pledged.minor}"' in html
+    assert f'data-collected="{total.collected.minor}"' in html
+    assert TOO_FEW in html and "1 MAD = " in html
+    assert not _investor_names(app, capital_set) & set(re.findall(r"[\w.@ ]+", html))  # no names, no e-mails
+    for name in _investor_names(app, capital_set):
+        assert not re.search(rf"{re.escape(name)}\b", html)
+
+
+def _investor_names(app, capital_set) -> set[str]:
+    from marketplace.accounts.models import User
+
+    with app.app_context():
+        users = [db.session.get(User, i) for i in capital_set.investors.values()]
+        return {u.display_name for u in users} | {u.email for u in users}
+
+
+def test_foreign_authority_sees_nothing_of_morocco(app, make, browserless, capital_set):
+    from tests.factories import country_id
+
+    tunisia = country_id(app, "TN")
+    reviewer = make.user(organisation=make.organisation(type="ministry", country_id=tunisia))
+    login(browserless, reviewer)
+    page = browserless.client.get("/dashboards/capital", headers={"Accept-Language": "en"})
+    assert page.status_code == 200
+    assert 'data-pledged="175000"' not in page.get_data(as_text=True)
+    refused = browserless.client.get(f"/dashboards/capital?country={capital_set.morocco}",
+                                     headers={"Accept-Language": "en"})
+    assert refused.status_code == 400
+    assert "not one you can see figures for" in refused.get_data(as_text=True)
+    csv_refused = browserless.client.get(f"/dashboards/capital/sector.csv?country={capital_set.morocco}")
+    assert csv_refused.status_code == 400 and b"175000" not in csv_refused.data
+
+
+def test_partner_member_sees_only_their_organisations_projects(app, make, capital_set):
+    from marketplace.accounts.models import User
+    from marketplace.dashboards import queries
+    from tests.factories import PledgeFactories
+
+    other = PledgeFactories(app, make)
+    project = other.project(target="100000", min_ticket="10")
+    for _ in range(5):
+        place(app, other.investor("MA").id, project, 20_000)
+    member = make.user(organisation=capital_set.cast.owner_org)
+    with app.app_context(), app.test_request_context():
+        scope = queries.scope_for(db.session.get(User, member.id))
+        assert queries.capital_total(scope).pledged.minor == 175_000
+        assert queries.capital_total(queries.Scope(everything=True)).pledged.minor == 275_000
+
+
+def test_investors_and_strangers_are_refused(app, make, browserless, capital_set):
+    assert browserless.client.get("/dashboards/capital").status_code == 302  # to the login page
+    investor = make.investor()
+    login(browserless, investor)
+    assert browserless.client.get("/dashboards/capital").status_code == 403
+    assert browserless.client.get("/dashboards/capital/sector.csv").status_code == 403
+
+
+@pytest.mark.parametrize("query, message", [
+    ("region=999999", "Unknown region."),
+    ("sector=abc", "Unknown sector."),
+    ("sdg=18", "Choose a Sustainable Development Goal"),
+    ("state=flying", "Unknown project state."),
+    ("from=2026-13", "Write months as year-month"),
+    ("from=2026-05&to=2026-01", "The period ends before it starts"),
+    ("programme=99999999999999999999", "Unknown programme."),
+])
+def test_bad_filters_get_a_clear_message_never_a_500(browserless, authority, query, message):
+    login(browserless, authority)
+    response = browserless.client.get(f"/dashboards/capital?{query}", headers={"Accept-Language": "en"})
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True)
+
+
+def test_unknown_csv_table_is_not_found(browserless, authority):
+    login(browserless, authority)
+    assert browserless.client.get("/dashboards/capital/nonsense.csv").status_code == 404
+
+
+def test_page_statements_do_not_grow_with_the_data(app, browserless, authority, capital_set, count_queries):
+    login(browserless, authority)
+    browserless.client.get("/dashboards/capital")
+    with count_queries() as before:
+        browserless.client.get("/dashboards/capital")
+    for i in range(4):
+        place(app, capital_set.investors[f"MA{i + 1}"], capital_set.projects["A"], 1_000 + i)
+    with count_queries() as after:
+        browserless.client.get("/dashboards/capital")
+    assert len(after) == len(before) <= 45
+
+
+def test_chart_script_is_served_from_npm_not_a_cdn(app, browserless, authority, capital_set):
+    from marketplace.dashboards.views import CHART_JS
+
+    if not (CHART_JS / "chart.umd.js").is_file():
+        pytest.skip("Chart.js is not installed (make assets)")
+    login(browserless, authority)
+    html = browserless.client.get("/dashboards/capital").get_data(as_text=True)
+    assert re.search(r'<script src="/dashboards/vendor/chart.umd.js" nonce=', html)
+    assert 'type="application/json" id="chart-sector"' in html
+    assert "cdn" not in html.lower()
+    script = browserless.client.get("/dashboards/vendor/chart.umd.js")
+    assert script.status_code == 200 and script.mimetype == "text/javascript"
+    script.close()
