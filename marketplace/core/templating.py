@@ -119,6 +119,19 @@ def register_template_helpers(app: Flask) -> None:
             return "—"
         return format_money(minor, currency, get_locale())
 
+    @app.template_filter("rate_text")
+    def rate_text_filter(rate) -> str:
+        """An exchange rate to six significant digits in the reader's locale (0.0925926, 10.8)."""
+        from decimal import Decimal
+
+        from flask_babel import format_decimal
+
+        value = Decimal(rate)
+        if not value:
+            return "0"
+        significant = Decimal(f"1e{value.adjusted() - 5}")  # six significant digits
+        return format_decimal(value.quantize(significant), format="#,##0.##########")
+
     @app.template_filter("money_plain")
     def money_plain_filter(minor: int | None, currency: str) -> str:
         """Minor units as a plain decimal for form inputs (5000.50), never localised."""
