@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from marketplace.core.forms import apply_and_report, attach_error
+from marketplace.core.forms import apply_and_report, attach_error, commit_or_attach
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.impact import framework as frameworks
@@ -302,14 +302,9 @@ def _value_of(project, value_id: int) -> ReportedValue:
 
 
 def _applied(form, action) -> bool:
-    """Run one framework service for a form: commit, or roll back and show the refusal on the form."""
-    try:
-        action()
-    except DomainError as error:
-        db.session.rollback()
-        attach_error(form, error)
+    """Run one framework service for a form: commit and say so, or roll back and show the refusal on the form."""
+    if not commit_or_attach(form, action):
         return False
-    db.session.commit()
     flash(_("The results framework is updated."), "success")
     return True
 

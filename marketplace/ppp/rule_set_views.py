@@ -13,8 +13,7 @@ from sqlalchemy import select
 from wtforms import DateField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
-from marketplace.core.forms import attach_error
-from marketplace.errors import DomainError
+from marketplace.core.forms import commit_or_attach
 from marketplace.extensions import db
 from marketplace.ppp import rule_sets
 from marketplace.ppp.models import FinancingPlan, RuleSet
@@ -56,19 +55,12 @@ def new_version(code: str):
                                    .order_by(RuleSet.valid_from.desc(), RuleSet.id.desc()).limit(1))
         form.params.data = json.dumps(latest.params if latest else {"currency": "MAD"}, indent=2,
                                       ensure_ascii=False)
-    elif form.validate_on_submit():
-        try:
-            created = rule_sets.create_rule_set(current_user, programme, version=form.version.data,
-                                                valid_from=form.valid_from.data, valid_to=form.valid_to.data,
-                                                params_text=form.params.data)
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Version %(version)s of %(programme)s is published.", version=created.version,
-                    programme=programme.name), "success")
-            return redirect(url_for("ppp_rules.index", _anchor=f"programme-{programme.code}"))
+    elif form.validate_on_submit() and commit_or_attach(form, lambda: rule_sets.create_rule_set(
+            current_user, programme, version=form.version.data, valid_from=form.valid_from.data,
+            valid_to=form.valid_to.data, params_text=form.params.data)):
+        flash(_("Version %(version)s of %(programme)s is published.", version=form.version.data.strip(),
+                programme=programme.name), "success")
+        return redirect(url_for("ppp_rules.index", _anchor=f"programme-{programme.code}"))
     return render_template("ppp/rule_set_form.html", form=form, programme=programme, rule_set=None,
                            bound=0), 422 if request.method == "POST" else 200
 
@@ -81,16 +73,9 @@ def edit_version(rule_set_id: int):
     form.version.data, form.valid_from.data = rule_set.version, rule_set.valid_from  # fixed once published
     if request.method == "GET":
         form.params.data = json.dumps(rule_set.params, indent=2, ensure_ascii=False)
-    elif form.validate_on_submit():
-        try:
-            rule_sets.update_rule_set(current_user, rule_set, valid_to=form.valid_to.data,
-                                      params_text=form.params.data)
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Version %(version)s is corrected.", version=rule_set.version), "success")
-            return redirect(url_for("ppp_rules.index", _anchor=f"programme-{rule_set.programme.code}"))
+    elif form.validate_on_submit() and commit_or_attach(form, lambda: rule_sets.update_rule_set(
+            current_user, rule_set, valid_to=form.valid_to.data, params_text=form.params.data)):
+        flash(_("Version %(version)s is corrected.", version=rule_set.version), "success")
+        return redirect(url_for("ppp_rules.index", _anchor=f"programme-{rule_set.programme.code}"))
     return render_template("ppp/rule_set_form.html", form=form, programme=rule_set.programme, rule_set=rule_set,
                            bound=bound), 422 if request.method == "POST" else 200
