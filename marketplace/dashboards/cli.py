@@ -1,4 +1,4 @@
-"""`flask dashboards rebuild` recomputes the summary table from raw pledges; `check` compares without writing."""
+"""`flask dashboards rebuild` recomputes the summary tables from raw pledges; `check` compares without writing."""
 
 from __future__ import annotations
 
@@ -12,12 +12,12 @@ dashboards_cli = AppGroup("dashboards", help="Dashboard summary tables.")
 
 @dashboards_cli.command("rebuild")
 def rebuild_command() -> None:
-    """Recompute dashboard_capital_facts from the pledges (after a bulk load, or to repair)."""
+    """Recompute the capital summary tables from the pledges (after a bulk load, or to repair)."""
     from marketplace.dashboards.maintenance import rebuild
 
     rows = rebuild()
     db.session.commit()
-    click.echo(f"dashboard_capital_facts rebuilt: {rows} rows.")
+    click.echo(f"dashboard_capital_facts and dashboard_capital_cells rebuilt: {rows} cells.")
 
 
 @dashboards_cli.command("check")
@@ -26,8 +26,8 @@ def check_command() -> None:
     from marketplace.dashboards.maintenance import drift
 
     differences = drift()
-    for key, stored, expected in differences:
-        click.echo(f"{key}: stored {stored}, expected {expected}")
+    for table, key, stored, expected in differences:
+        click.echo(f"{table} {key}: stored {stored}, expected {expected}")
     if differences:
         raise SystemExit(1)
-    click.echo("dashboard_capital_facts is in step with the pledges.")
+    click.echo("The capital summary tables are in step with the pledges.")

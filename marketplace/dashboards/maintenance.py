@@ -1,9 +1,11 @@
-"""Keeping `dashboard_capital_facts` equal to what the pledges say, in the transaction that changes a pledge.
+"""Keeping the dashboards' summary tables equal to what the pledges say, in the transaction that changes a pledge.
 
 `pledges.lifecycle` announces every new pledge and every state step to its observers; `on_pledge_change`
-turns the step into a delta of the investor's row (one upsert, or one UPDATE / one DELETE), so a dashboard
-never reads raw pledges and is never stale. `rebuild` recomputes the whole table from the pledges (after a
-bulk load or to repair), and `drift` compares the two without writing, which the tests and
+turns the step into a delta of the investor's fact row, and the fact row's before and after (read back with
+RETURNING, no extra statement) say whether the investor enters or leaves the cell's counts, so each change
+costs two statements: one on `dashboard_capital_facts`, one on `dashboard_capital_cells`. A dashboard never
+reads raw pledges and is never stale. `rebuild` recomputes both tables from the pledges (after a bulk load or
+to repair), and `drift` compares them with the pledges without writing, which the tests and
 `flask dashboards check` use.
 """
 
@@ -14,7 +16,7 @@ from typing import NamedTuple
 
 from sqlalchemy import case, delete, func, insert, literal_column, select, update
 
-from marketplace.dashboards.models import UNKNOWN_ORIGIN, CapitalFact
+from marketplace.dashboards.models import UNKNOWN_ORIGIN, CapitalCell, CapitalFact
 from marketplace.extensions import db
 from marketplace.pledges.models import Pledge
 
@@ -22,7 +24,9 @@ ACTIVE = ("offered", "committed", "collecting", "paid")
 COMMITTED = ("committed", "collecting", "paid")
 COLLECTED = ("paid",)
 KEY = ("project_id", "origin_country_id", "month", "investor_id")
+CELL_KEY = KEY[:3]
 MEASURES = ("pledges", "committed_pledges", "paid_pledges", "pledged_minor", "committed_minor", "collected_minor")
+CELL_MEASURES = (*MEASURES, "investors", "committed_investors", "paid_investors")
 
 
 class Contribution(NamedTuple):
@@ -51,43 +55,55 @@ def month_of(pledge: Pledge) -> str:
 
 
 def on_pledge_change(pledge: Pledge, source: str | None, target: str) -> None:
-    """Apply the difference between the pledge's old and new contribution to its row (same transaction)."""
+    """Apply the difference between the pledge's old and new contribution to its fact row, then to its cell."""
     before, after = contribution(source, pledge.amount_minor), contribution(target, pledge.amount_minor)
     delta = Contribution(*(a - b for a, b in zip(after, before, strict=True)))
     if delta == NOTHING:
         return
     key = {"project_id": pledge.project_id, "origin_country_id": pledge.residence_country_id or UNKNOWN_ORIGIN,
            "month": month_of(pledge), "investor_id": pledge.investor_id}
-    if delta.pledges > 0:
-        _upsert(key, delta)
-        return
-    where = [getattr(CapitalFact, name) == value for name, value in key.items()]
-    if delta.pledges < 0:
-        gone = db.session.execute(delete(CapitalFact).where(*where, CapitalFact.pledges == -delta.pledges)
-                                  .execution_options(synchronize_session=False)).rowcount
-        if gone == 1:
-            return
-    changed = db.session.execute(
-        update(CapitalFact).where(*where)
-        .values({name: getattr(CapitalFact, name) + value for name, value in delta._asdict().items() if value})
-        .execution_options(synchronize_session=False)).rowcount
-    if changed != 1:
-        raise RuntimeError(f"dashboard_capital_facts has no row for pledge {pledge.id}: run `flask dashboards rebuild`")
+    changes = delta._asdict()
+    new = _apply(CapitalFact, KEY, key, changes)
+    old = [value - change for value, change in zip(new, (changes[name] for name in MEASURES[:3]), strict=True)]
+    entering = {name: int(now > 0) - int(was > 0) for name, now, was in zip(
+        ("investors", "committed_investors", "paid_investors"), new, old, strict=True)}
+    cell_key = {name: key[name] for name in CELL_KEY}
+    _apply(CapitalCell, CELL_KEY, cell_key, changes | entering)
 
 
-def _upsert(key: dict, delta: Contribution) -> None:
-    """Insert the row or add to it, atomically on both databases (INSERT … ON CONFLICT DO UPDATE)."""
+def _apply(model, key_names: tuple[str, ...], key: dict, changes: dict) -> tuple[int, int, int]:
+    """Add `changes` to the row at `key` (creating it, or deleting it when its last pledge goes) in one
+    statement; returns the row's pledges, committed and paid pledges afterwards (zeros once deleted)."""
+    counted = (model.pledges, model.committed_pledges, model.paid_pledges)
+    if changes["pledges"] > 0:
+        return tuple(db.session.execute(_upsert(model, key_names, key, changes).returning(*counted)).one())
+    where = [getattr(model, name) == value for name, value in key.items()]
+    if changes["pledges"] < 0:
+        gone = db.session.execute(delete(model).where(*where, model.pledges == -changes["pledges"])
+                                  .returning(model.pledges).execution_options(synchronize_session=False)).all()
+        if gone:
+            return 0, 0, 0
+    row = db.session.execute(
+        update(model).where(*where)
+        .values({name: getattr(model, name) + value for name, value in changes.items() if value})
+        .returning(*counted).execution_options(synchronize_session=False)).one_or_none()
+    if row is None:
+        raise RuntimeError(f"{model.__tablename__} has no row {key}: run `flask dashboards rebuild`")
+    return tuple(row)
+
+
+def _upsert(model, key_names: tuple[str, ...], key: dict, changes: dict):
+    """INSERT … ON CONFLICT DO UPDATE adding to the row: atomic on both databases."""
     dialect = db.session.get_bind().dialect.name
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as dialect_insert
     else:
         from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    statement = dialect_insert(CapitalFact).values(**key, **delta._asdict())
-    table = CapitalFact.__table__
-    statement = statement.on_conflict_do_update(
-        index_elements=list(KEY),
-        set_={name: table.c[name] + statement.excluded[name] for name in MEASURES})
-    db.session.execute(statement)
+    statement = dialect_insert(model).values(**key, **changes)
+    table = model.__table__
+    return statement.on_conflict_do_update(
+        index_elements=list(key_names),
+        set_={name: table.c[name] + statement.excluded[name] for name in changes})
 
 
 def month_expression(column):
@@ -116,19 +132,34 @@ def _from_pledges():
     )
 
 
+def _cells_from_facts():
+    """The cells computed from the fact rows (which `_from_pledges` computes from the pledges)."""
+    facts = _from_pledges().subquery()
+    return (select(*(facts.c[name] for name in CELL_KEY), *(func.sum(facts.c[name]) for name in MEASURES),
+                   func.count(), func.sum(case((facts.c.committed_pledges > 0, 1), else_=0)),
+                   func.sum(case((facts.c.paid_pledges > 0, 1), else_=0)))
+            .group_by(*(facts.c[name] for name in CELL_KEY)))
+
+
 def rebuild() -> int:
-    """Recompute the whole table from the pledges in one INSERT … SELECT; returns the number of rows."""
-    db.session.execute(delete(CapitalFact).execution_options(synchronize_session=False))
+    """Recompute both tables from the pledges, each in one INSERT … SELECT; returns the number of cells."""
+    for model in (CapitalCell, CapitalFact):
+        db.session.execute(delete(model).execution_options(synchronize_session=False))
     db.session.execute(insert(CapitalFact).from_select([*KEY, *MEASURES], _from_pledges()))
-    return db.session.scalar(select(func.count()).select_from(CapitalFact))
+    db.session.execute(insert(CapitalCell).from_select([*CELL_KEY, *CELL_MEASURES], _cells_from_facts()))
+    return db.session.scalar(select(func.count()).select_from(CapitalCell))
 
 
 def drift(limit: int = 20) -> list[tuple]:
-    """Rows where the table and a fresh computation differ (key, stored, expected); empty when in step."""
-    stored = {tuple(row[:4]): tuple(int(v) for v in row[4:]) for row in db.session.execute(
-        select(*(getattr(CapitalFact, name) for name in (*KEY, *MEASURES))))}
-    expected = {tuple(row[:4]): tuple(int(v) for v in row[4:]) for row in db.session.execute(_from_pledges())}
-    differences = [(key, stored.get(key), expected.get(key)) for key in sorted(set(stored) | set(expected), key=str)
-                   if stored.get(key) != expected.get(key)]
+    """Rows where a table and a fresh computation differ (table, key, stored, expected); empty when in step."""
+    differences = []
+    for model, key_names, names, reference in ((CapitalFact, KEY, MEASURES, _from_pledges()),
+                                               (CapitalCell, CELL_KEY, CELL_MEASURES, _cells_from_facts())):
+        width = len(key_names)
+        stored = {tuple(row[:width]): tuple(int(v) for v in row[width:]) for row in db.session.execute(
+            select(*(getattr(model, name) for name in (*key_names, *names))))}
+        expected = {tuple(row[:width]): tuple(int(v) for v in row[width:]) for row in db.session.execute(reference)}
+        differences += [(model.__tablename__, key, stored.get(key), expected.get(key))
+                        for key in sorted(set(stored) | set(expected), key=str)
+                        if stored.get(key) != expected.get(key)]
     return differences[:limit]
-

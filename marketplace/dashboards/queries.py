@@ -1,10 +1,17 @@
 """The one set of read functions behind the dashboard pages, their CSV files and the public totals.
 
-Every figure is read from `dashboard_capital_facts` (never from raw pledges), restricted to a `Scope` (what
+Every figure is read from `dashboard_capital_cells` (never from raw pledges), restricted to a `Scope` (what
 the viewer may see) and to `CapitalFilters`, converted to the reporting currency with the stored reference
 rates, and passed through the privacy rule: a figure that describes fewer than 5 investors is replaced by
 the reason it is hidden, and when a single figure of a column is hidden a second one is too, so that it
 cannot be worked out from the total.
+
+A table costs one statement over the cells whatever the number of pledges. The cells count distinct investors
+within each (project, residence, month); a row's "investors" adds them up, so an investor is counted once per
+project, residence and month they pledged in. Whether a row describes fewer than 5 *distinct* investors is
+still decided exactly: a row with a cell of 5 or more investors has at least 5, a row whose cells add up to
+fewer than 5 has fewer, and only the rows in between (every cell under 5, together 5 or more) are settled by
+one more statement over `dashboard_capital_facts`, restricted to those rows' keys.
 """
 
 from __future__ import annotations
@@ -16,9 +23,9 @@ from decimal import ROUND_HALF_EVEN, Decimal
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, false, func, or_, select, true
+from sqlalchemy import and_, case, false, func, or_, select, true
 
-from marketplace.dashboards.models import UNKNOWN_ORIGIN, CapitalFact
+from marketplace.dashboards.models import UNKNOWN_ORIGIN, CapitalCell, CapitalFact
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.money import exponent
@@ -108,7 +115,8 @@ class CapitalFilters:
     month_to: str | None = None
     status: str | None = None
 
-    def conditions(self) -> list:
+    def conditions(self, table=CapitalCell) -> list:
+        """SQL conditions on `Project` and on the summary table read (cells, or facts when settling privacy)."""
         found = []
         for column, value in ((Project.country_id, self.country_id), (Project.region_id, self.region_id),
                               (Project.sector_id, self.sector_id), (Project.programme_id, self.programme_id),
@@ -118,9 +126,9 @@ class CapitalFilters:
         if self.sdg is not None:
             found.append(Project.id.in_(select(ProjectSdg.project_id).where(ProjectSdg.goal == self.sdg)))
         if self.month_from:
-            found.append(CapitalFact.month >= self.month_from)
+            found.append(table.month >= self.month_from)
         if self.month_to:
-            found.append(CapitalFact.month <= self.month_to)
+            found.append(table.month <= self.month_to)
         return found
 
     def as_args(self) -> dict[str, str]:
@@ -176,11 +184,21 @@ class Converter:
 
 @dataclass
 class Figure:
-    """One amount with the number of distinct investors it describes; `hidden` says why it is not shown."""
+    """One amount with the investors it describes; `hidden` says why it is not shown.
+
+    `investors` adds up the cells' distinct investors (an investor counts once per project, residence and
+    month); `distinct` is a lower bound of the distinct investors, exact whenever it is below 5, which is
+    all the privacy rule needs.
+    """
 
     minor: int | None
     investors: int
+    distinct: int | None = None
     hidden: str | None = None
+
+    def __post_init__(self):
+        if self.distinct is None:
+            self.distinct = self.investors
 
     @property
     def shown_minor(self) -> int | None:
@@ -239,20 +257,20 @@ def suppress(rows: list[CapitalRow], total: CapitalRow) -> None:
     """
     for measure in MEASURES:
         figure = total.figure(measure)
-        if 0 < figure.investors < MIN_INVESTORS:
+        if 0 < figure.distinct < MIN_INVESTORS:
             figure.hidden = too_few_reason()
         hidden = []
         for row in rows:
             cell = row.figure(measure)
-            if 0 < cell.investors < MIN_INVESTORS:
+            if 0 < cell.distinct < MIN_INVESTORS:
                 cell.hidden = too_few_reason()
                 hidden.append(cell)
         if not hidden or total.figure(measure).hidden:
             continue
         candidates = sorted((row.figure(measure) for row in rows
-                             if row.figure(measure).investors >= MIN_INVESTORS),
-                            key=lambda cell: (cell.investors, cell.minor or 0))
-        while candidates and (len(hidden) == 1 or sum(cell.investors for cell in hidden) < MIN_INVESTORS):
+                             if row.figure(measure).distinct >= MIN_INVESTORS),
+                            key=lambda cell: (cell.distinct, cell.minor or 0))
+        while candidates and (len(hidden) == 1 or sum(cell.distinct for cell in hidden) < MIN_INVESTORS):
             cell = candidates.pop(0)
             cell.hidden = complement_reason()
             hidden.append(cell)
@@ -260,57 +278,105 @@ def suppress(rows: list[CapitalRow], total: CapitalRow) -> None:
 
 # --- the queries --------------------------------------------------------------------------------------------
 
-def _dimension_keys(dimension: str) -> list:
+def _dimension_keys(dimension: str, table=CapitalCell) -> list:
     return {
-        "corridor": [CapitalFact.origin_country_id, Project.region_id],
+        "corridor": [table.origin_country_id, Project.region_id],
         "sector": [Project.sector_id],
         "region": [Project.region_id],
         "programme": [Project.programme_id],
         "instrument": [Project.instrument],
-        "month": [CapitalFact.month],
+        "month": [table.month],
     }[dimension]
 
 
-def _base(scope: Scope, filters: CapitalFilters, *columns):
-    return (select(*columns).select_from(CapitalFact).join(Project, Project.id == CapitalFact.project_id)
-            .where(scope.condition(), *filters.conditions()))
+def _base(scope: Scope, filters: CapitalFilters, *columns, table=CapitalCell):
+    return (select(*columns).select_from(table).join(Project, Project.id == table.project_id)
+            .where(scope.condition(), *filters.conditions(table)))
 
 
-def _counts(keys: list, scope: Scope, filters: CapitalFilters) -> dict[tuple, tuple[int, int, int, int]]:
-    """Per key: active pledges and distinct investors in each bucket (exact: one row per investor and month)."""
-    investor = CapitalFact.investor_id
-    query = _base(scope, filters, *keys, func.sum(CapitalFact.pledges), func.count(func.distinct(investor)),
-                  func.count(func.distinct(case((CapitalFact.committed_pledges > 0, investor)))),
-                  func.count(func.distinct(case((CapitalFact.paid_pledges > 0, investor)))))
-    if keys:
-        query = query.group_by(*keys)
+INVESTOR_COLUMNS = ("investors", "committed_investors", "paid_investors")
+AMOUNT_COLUMNS = ("pledged_minor", "committed_minor", "collected_minor")
+
+
+@dataclass
+class _Sums:
+    """A row's cells added up: pledges, the investors of each bucket (sum and largest cell) and amounts."""
+
+    pledges: int = 0
+    investors: list[int] = field(default_factory=lambda: [0, 0, 0])
+    largest_cell: list[int] = field(default_factory=lambda: [0, 0, 0])
+    amounts: dict[str, tuple[int, int, int]] = field(default_factory=dict)
+
+
+def _sums(keys: list, scope: Scope, filters: CapitalFilters) -> dict[tuple, _Sums]:
+    """Per key: the cells' sums per project currency, in one statement."""
+    cell = CapitalCell
+    query = _base(scope, filters, *keys, Project.currency, func.sum(cell.pledges),
+                  *(func.sum(getattr(cell, name)) for name in INVESTOR_COLUMNS),
+                  *(func.max(getattr(cell, name)) for name in INVESTOR_COLUMNS),
+                  *(func.sum(getattr(cell, name)) for name in AMOUNT_COLUMNS)).group_by(*keys, Project.currency)
     width = len(keys)
-    return {tuple(row[:width]): tuple(int(v or 0) for v in row[width:]) for row in db.session.execute(query)}
-
-
-def _amounts(keys: list, scope: Scope, filters: CapitalFilters) -> dict[tuple, dict[str, tuple[int, int, int]]]:
-    """Per key and project currency: pledged, committed and collected minor units."""
-    query = _base(scope, filters, *keys, Project.currency, func.sum(CapitalFact.pledged_minor),
-                  func.sum(CapitalFact.committed_minor), func.sum(CapitalFact.collected_minor))
-    query = query.group_by(*keys, Project.currency)
-    width = len(keys)
-    found: dict[tuple, dict[str, tuple[int, int, int]]] = defaultdict(dict)
+    found: dict[tuple, _Sums] = defaultdict(_Sums)
     for row in db.session.execute(query):
-        found[tuple(row[:width])][row[width]] = tuple(int(v or 0) for v in row[width + 1:])
+        sums = found[tuple(row[:width])]
+        values = [int(v or 0) for v in row[width + 1:]]
+        sums.pledges += values[0]
+        for i in range(3):
+            sums.investors[i] += values[1 + i]
+            sums.largest_cell[i] = max(sums.largest_cell[i], values[4 + i])
+        sums.amounts[row[width]] = tuple(values[7:10])
     return found
 
 
-def _row(key: tuple, label: str, counts: tuple[int, int, int, int], by_currency: dict[str, tuple[int, int, int]],
-         convert: Converter) -> CapitalRow:
-    sums = [0, 0, 0]
-    for currency, amounts in sorted(by_currency.items()):
+def _distinct_investors(dimension: str | None, keys: list[tuple], scope: Scope, filters: CapitalFilters
+                        ) -> dict[tuple, tuple[int, int, int]]:
+    """Exact distinct investors per bucket for the given rows only, from the fact rows (one statement)."""
+    if not keys:
+        return {}
+    fact = CapitalFact
+    columns = _dimension_keys(dimension, fact) if dimension else []
+    investor = fact.investor_id
+    query = _base(scope, filters, *columns, func.count(func.distinct(investor)),
+                  func.count(func.distinct(case((fact.committed_pledges > 0, investor)))),
+                  func.count(func.distinct(case((fact.paid_pledges > 0, investor)))), table=fact)
+    if columns:
+        query = query.where(or_(*(and_(*(column == value for column, value in zip(columns, key, strict=True)))
+                                  for key in keys))).group_by(*columns)
+    width = len(columns)
+    return {tuple(row[:width]): tuple(int(v or 0) for v in row[width:]) for row in db.session.execute(query)}
+
+
+def _unsettled(sums: _Sums) -> bool:
+    """Cells alone cannot tell whether some bucket has fewer than 5 distinct investors."""
+    return any(largest < MIN_INVESTORS <= total for largest, total in zip(sums.largest_cell, sums.investors,
+                                                                           strict=True))
+
+
+def _figures(dimension: str | None, scope: Scope, filters: CapitalFilters) -> dict[tuple, tuple[_Sums, list]]:
+    """Per key: the sums and, per bucket, a lower bound of its distinct investors that is exact below 5."""
+    keys = _dimension_keys(dimension) if dimension else []
+    found = _sums(keys, scope, filters)
+    settled = _distinct_investors(dimension, [key for key, sums in found.items() if _unsettled(sums)], scope,
+                                  filters)
+    result = {}
+    for key, sums in found.items():
+        exact = settled.get(key)
+        distinct = [exact[i] if exact and largest < MIN_INVESTORS <= total else
+                    (largest if largest >= MIN_INVESTORS else total)
+                    for i, (largest, total) in enumerate(zip(sums.largest_cell, sums.investors, strict=True))]
+        result[key] = (sums, distinct)
+    return result
+
+
+def _row(key: tuple, label: str, sums: _Sums, distinct: list, convert: Converter) -> CapitalRow:
+    converted = [0, 0, 0]
+    for currency, amounts in sorted(sums.amounts.items()):
         for i, minor in enumerate(amounts):
-            converted = convert(minor, currency)
-            if converted is not None:
-                sums[i] += converted
-    pledges, investors, committed_investors, paid_investors = counts
-    return CapitalRow(key, label, pledges, Figure(sums[0], investors), Figure(sums[1], committed_investors),
-                      Figure(sums[2], paid_investors))
+            value = convert(minor, currency)
+            if value is not None:
+                converted[i] += value
+    figures = [Figure(converted[i], sums.investors[i], distinct[i]) for i in range(3)]
+    return CapitalRow(key, label, sums.pledges, *figures)
 
 
 def capital_total(scope: Scope, filters: CapitalFilters | None = None, convert: Converter | None = None
@@ -318,8 +384,8 @@ def capital_total(scope: Scope, filters: CapitalFilters | None = None, convert: 
     """The grand total of the figures in scope, with its own investor counts and the privacy rule applied."""
     filters = filters or CapitalFilters()
     convert = convert or Converter()
-    counts = _counts([], scope, filters).get((), (0, 0, 0, 0))
-    total = _row((), _("Total"), counts, _amounts([], scope, filters).get((), {}), convert)
+    sums, distinct = _figures(None, scope, filters).get((), (_Sums(), [0, 0, 0]))
+    total = _row((), _("Total"), sums, distinct, convert)
     suppress([], total)
     return total
 
@@ -328,18 +394,16 @@ def capital_table(dimension: str, scope: Scope, filters: CapitalFilters | None =
                   convert: Converter | None = None, total: CapitalRow | None = None) -> CapitalTable:
     """One dashboard table: a row per value of the dimension, in the reporting currency, privacy applied.
 
-    Four statements whatever the data size (counts, amounts, labels, and the total unless given), plus one
-    per currency for its exchange rate.
+    Three statements whatever the data size (sums, labels, and the total unless given), one more when some
+    rows' privacy must be settled from the fact rows, plus one per currency for its exchange rate.
     """
     if dimension not in DIMENSIONS:
         raise DomainError(_("Unknown table."))
     filters = filters or CapitalFilters()
     convert = convert or Converter()
-    keys = _dimension_keys(dimension)
-    counts = _counts(keys, scope, filters)
-    amounts = _amounts(keys, scope, filters)
-    labels = _labels(dimension, counts.keys())
-    rows = [_row(key, labels.get(key, str(key)), counts[key], amounts.get(key, {}), convert) for key in counts]
+    figures = _figures(dimension, scope, filters)
+    labels = _labels(dimension, figures.keys())
+    rows = [_row(key, labels.get(key, str(key)), *figures[key], convert) for key in figures]
     rows.sort(key=lambda row: row.key if dimension == "month" else (-(row.pledged.minor or 0), row.label))
     total = total or capital_total(scope, filters, convert)
     suppress(rows, total)

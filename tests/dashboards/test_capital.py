@@ -7,6 +7,7 @@ import io
 import re
 
 import pytest
+from sqlalchemy import select
 
 from marketplace.extensions import db
 from tests.dashboards.conftest import place
@@ -36,8 +37,9 @@ def test_totals_match_the_hand_computed_figures(app, capital_set):
     total = report(app)["sector"].total
     # pledged: A 6 x 100.00 + B 2 x 300.00 + 50.00 + C 5 x 1,080 MAD (= 500.00 EUR); the lapsed 70.00 is out
     # committed: everything but the two Belgian offers; collected: GB1..GB5 on A
-    assert cells(total) == (14, 13, 175_000, 115_000, 50_000)
-    assert (total.committed.investors, total.collected.investors) == (11, 5)
+    # investors add up each project's (and month's) own: GB1, on A and on B, counts twice (13 distinct)
+    assert cells(total) == (14, 14, 175_000, 115_000, 50_000)
+    assert (total.committed.investors, total.collected.investors) == (12, 5)
 
 
 def test_mad_amounts_are_converted_with_the_rate_shown(app, capital_set):
@@ -97,6 +99,33 @@ def test_sdg_and_sector_filters(app, capital_set):
     assert cells(health.total) == (11, 11, 110_000, 110_000, 50_000)
     assert report(app, sdg=17)["sector"].rows == []  # the listings are tagged SDG 3 and 8
     assert report(app, sdg=3)["sector"].total.pledged.minor == 175_000
+
+
+def test_privacy_is_exact_where_cells_alone_cannot_tell(app, make):
+    """Two investors backing three projects make cells of 2 that add up to 6: still only 2 people, so hidden;
+    six different investors in cells of 2 are 6 people, so shown (both settled from the fact rows)."""
+    from marketplace.dashboards import queries
+    from marketplace.reference.models import Sector
+    from tests.factories import PledgeFactories
+
+    cast = PledgeFactories(app, make)
+    with app.app_context():
+        first, second = sorted(db.session.scalars(select(Sector.id)))[:2]
+    same_two = [cast.investor("GB").id for _ in range(2)]
+    six = [cast.investor("GB").id for _ in range(6)]
+    for n in range(3):
+        few = cast.project(target="100000", min_ticket="10", sector_id=first)
+        many = cast.project(target="100000", min_ticket="10", sector_id=second)
+        for investor in same_two:
+            place(app, investor, few, 1_000)
+        for investor in six[2 * n:2 * n + 2]:
+            place(app, investor, many, 1_000)
+    rows = {row.key[0]: row for row in report(app, scope=queries.Scope(everything=True))["sector"].rows}
+    assert (rows[first].pledged.investors, rows[first].pledged.distinct, rows[first].pledged.hidden) == (
+        6, 2, TOO_FEW)
+    assert (rows[second].pledged.investors, rows[second].pledged.distinct) == (6, 6)
+    assert rows[second].pledged.hidden == COMPLEMENT  # the only other row: it would give the first away
+    assert report(app)["sector"].total.pledged.shown_minor == 12_000  # 8 distinct investors in all
 
 
 # --- pages, CSV, access -------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ def totals(app):
 
 def test_public_totals_count_committed_capital_on_public_projects(app, capital_set):
     found = totals(app)
-    assert (found.capital.shown_minor, found.capital.investors, found.currency) == (115_000, 11, "EUR")
+    assert (found.capital.shown_minor, found.capital.investors, found.currency) == (115_000, 12, "EUR")
     assert found.projects_funded == 0 and found.jobs_created is None
 
 
