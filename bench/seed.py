@@ -38,8 +38,10 @@ PLEDGE_COLUMNS = (
     "reference", "request_key", "project_id", "investor_id", "amount_minor", "currency", "method", "status",
     "project_version_number", "matched_minor", "offered_at", "revocable_until", "committed_at", "payment_due_by",
     "settled_at", "received_minor", "refunded_minor", "transfer_mismatch", "payment_outcome_unknown", "created_at",
-    "updated_at",
+    "updated_at", "residence_country_id",
 )
+# Where investors live (weights): the Moroccan diaspora's main countries of residence, and some at home.
+RESIDENCES = {"FR": 32, "ES": 14, "IT": 11, "BE": 10, "NL": 8, "DE": 4, "CA": 5, "US": 3, "GB": 3, "AE": 3, "MA": 7}
 USER_COLUMNS = ("email", "password_hash", "display_name", "locale", "is_investor", "residence_country_id",
                 "is_active_account", "session_token", "created_at", "password_changed_at")
 INSTRUMENTS = ["equity", "loan", "revenue_share", "donation"]
@@ -58,6 +60,9 @@ def seed_projects(count: int, *, seed: int = 42) -> float:
     morocco = db.session.scalar(select(Country).where(Country.iso2 == "MA"))
     regions = list(db.session.scalars(select(Region.id).where(Region.country_id == morocco.id)))
     sectors = list(db.session.scalars(select(Sector.id)))
+    from marketplace.programmes.models import Programme
+
+    programmes = [*db.session.scalars(select(Programme.id).order_by(Programme.id))] or [None]
     owners = []
     for n in range(50):
         organisation = Organisation(name=f"Bench organisation {n}", slug=f"bench-{n}", type="ngo",
@@ -75,6 +80,7 @@ def seed_projects(count: int, *, seed: int = 42) -> float:
             "title": f"{words[0].capitalize()} {words[1]} {n}", "summary": " ".join(rng.sample(WORDS, 10)),
             "description": " ".join(rng.choices(WORDS, k=120)), "translations": {},
             "country_id": morocco.id, "region_id": rng.choice(regions), "sector_id": rng.choice(sectors),
+            "programme_id": rng.choice(programmes) if rng.random() < 0.7 else None,
             "instrument": rng.choice(INSTRUMENTS), "funding_rule": "all_or_nothing", "currency": "MAD",
             "target_minor": target, "min_ticket_minor": 100_000, "pledged_minor": int(target * rng.random() ** 2),
             "investor_count": rng.randint(0, 400), "campaign_starts_on": starts,
@@ -124,7 +130,7 @@ def _split(total: int, parts: int, rng: random.Random, floor: int = 0) -> list[i
     return [floor + spare * w // whole for w in weights]
 
 
-def _pledge_rows(projects: list, investor_ids: range, pledges: int, rng: random.Random,
+def _pledge_rows(projects: list, investor_ids: range, residences: list[int], pledges: int, rng: random.Random,
                  now: datetime) -> Iterator[tuple]:
     """Rows in PLEDGE_COLUMNS order, project by project, with active totals within each target.
 
@@ -155,11 +161,13 @@ def _pledge_rows(projects: list, investor_ids: range, pledges: int, rng: random.
             offered = project.published_at + timedelta(seconds=rng.randrange(window))
             settled = offered + timedelta(hours=rng.randint(1, 72)) if status in TERMINAL else None
             received = amount if status in {"paid", "refunded"} else 0
-            yield (reference_for(n), f"seed-{n:08d}", project.id, rng.choice(investor_ids), amount,
+            investor = rng.choice(investor_ids)
+            yield (reference_for(n), f"seed-{n:08d}", project.id, investor, amount,
                    project.currency, "bank_transfer", status, project.version_number, 0, offered, offered,
                    offered if status not in {"offered", "revoked"} else None,
                    offered + timedelta(days=7) if status == "collecting" else None, settled, received,
-                   amount if status == "refunded" else 0, False, False, offered, settled or offered)
+                   amount if status == "refunded" else 0, False, False, offered, settled or offered,
+                   residences[investor - investor_ids.start])
             n += 1
 
 
@@ -189,17 +197,18 @@ def seed_pledges(pledges: int, investors: int, *, seed: int = 42) -> float:
     started = time.perf_counter()
     rng = random.Random(seed)
     now = datetime.now(UTC)
-    morocco = db.session.scalar(select(Country.id).where(Country.iso2 == "MA"))
+    countries = dict(db.session.execute(select(Country.iso2, Country.id).where(Country.iso2.in_(RESIDENCES))).all())
+    residences = rng.choices([countries[iso] for iso in RESIDENCES], list(RESIDENCES.values()), k=investors)
     password = hash_password("bench investor password 42")  # one hash for all: argon2 per row would take hours
     first = (db.session.scalar(select(db.func.max(User.id))) or 0) + 1
     _bulk_insert("users", USER_COLUMNS, (
-        (f"investor{n}@bench.example.org", password, f"Investisseur {n}", "fr", True, morocco, True,
+        (f"investor{n}@bench.example.org", password, f"Investisseur {n}", "fr", True, residences[n], True,
          secrets.token_urlsafe(24), now, now) for n in range(investors)))
     investor_ids = range(first, first + investors)
     published = list(db.session.execute(
         select(Project.id, Project.target_minor, Project.min_ticket_minor, Project.currency, Project.version_number,
                Project.published_at).where(Project.status == "published").order_by(Project.id)))
-    _bulk_insert("pledges", PLEDGE_COLUMNS, _pledge_rows(published, investor_ids, pledges, rng, now))
+    _bulk_insert("pledges", PLEDGE_COLUMNS, _pledge_rows(published, investor_ids, residences, pledges, rng, now))
     # The counters exactly as capacity.reserve and refresh_investor_count keep them; the targets bound the
     # budgets above, so the CHECK pledged_minor <= COALESCE(oversubscription_cap_minor, target_minor) holds.
     held = (Pledge.project_id == Project.id) & Pledge.status.in_(ACTIVE_STATUSES)

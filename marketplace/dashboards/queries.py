@@ -1,17 +1,19 @@
 """The one set of read functions behind the dashboard pages, their CSV files and the public totals.
 
-Every figure is read from `dashboard_capital_cells` (never from raw pledges), restricted to a `Scope` (what
+Every figure is read from the summary tables (never from raw pledges), restricted to a `Scope` (what
 the viewer may see) and to `CapitalFilters`, converted to the reporting currency with the stored reference
 rates, and passed through the privacy rule: a figure that describes fewer than 5 investors is replaced by
 the reason it is hidden, and when a single figure of a column is hidden a second one is too, so that it
 cannot be worked out from the total.
 
-A table costs one statement over the cells whatever the number of pledges. The cells count distinct investors
-within each (project, residence, month); a row's "investors" adds them up, so an investor is counted once per
-project, residence and month they pledged in. Whether a row describes fewer than 5 *distinct* investors is
-still decided exactly: a row with a cell of 5 or more investors has at least 5, a row whose cells add up to
-fewer than 5 has fewer, and only the rows in between (every cell under 5, together 5 or more) are settled by
-one more statement over `dashboard_capital_facts`, restricted to those rows' keys.
+A table costs one statement over the summary whatever the number of pledges: the corridor reads the cells
+(project, residence, month), every other table and the totals read the project months, whose number follows
+the projects and not the pledges. Both count distinct investors within each row; a table's "investors" adds
+them up, so an investor is counted once for each project and month they pledged in. Whether a figure
+describes fewer than 5 *distinct* investors is still decided exactly: a row with a cell of 5 or more
+investors has at least 5, a row whose cells add up to fewer than 5 has fewer, and only the rows in between
+(every cell under 5, together 5 or more) are settled by one more statement over `dashboard_capital_facts`,
+restricted to those rows' keys.
 """
 
 from __future__ import annotations
@@ -25,7 +27,15 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, false, func, or_, select, true
 
-from marketplace.dashboards.models import UNKNOWN_ORIGIN, CapitalCell, CapitalFact
+from marketplace.dashboards.models import (
+    UNKNOWN_ORIGIN,
+    CapitalCell,
+    CapitalFact,
+    CapitalProjectMonth,
+    CorridorMember,
+    CorridorReach,
+    CorridorSums,
+)
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.money import exponent
@@ -45,6 +55,8 @@ DIMENSIONS = {
     "instrument": _l("Instrument"),
     "month": _l("Month pledged"),
 }
+TABS = {"corridor": _l("Corridor"), "sector": _l("Sector"), "region": _l("Region"), "programme": _l("Programme"),
+        "instrument": _l("Instrument"), "month": _l("Month")}
 
 
 # --- who sees what ------------------------------------------------------------------------------------------
@@ -115,7 +127,7 @@ class CapitalFilters:
     month_to: str | None = None
     status: str | None = None
 
-    def conditions(self, table=CapitalCell) -> list:
+    def conditions(self, table=CapitalProjectMonth) -> list:
         """SQL conditions on `Project` and on the summary table read (cells, or facts when settling privacy)."""
         found = []
         for column, value in ((Project.country_id, self.country_id), (Project.region_id, self.region_id),
@@ -186,8 +198,8 @@ class Converter:
 class Figure:
     """One amount with the investors it describes; `hidden` says why it is not shown.
 
-    `investors` adds up the cells' distinct investors (an investor counts once per project, residence and
-    month); `distinct` is a lower bound of the distinct investors, exact whenever it is below 5, which is
+    `investors` adds up the rows' distinct investors (an investor counts once per project and month);
+    `distinct` is a lower bound of the distinct investors, exact whenever it is below 5, which is
     all the privacy rule needs.
     """
 
@@ -278,18 +290,21 @@ def suppress(rows: list[CapitalRow], total: CapitalRow) -> None:
 
 # --- the queries --------------------------------------------------------------------------------------------
 
-def _dimension_keys(dimension: str, table=CapitalCell) -> list:
-    return {
-        "corridor": [table.origin_country_id, Project.region_id],
-        "sector": [Project.sector_id],
-        "region": [Project.region_id],
-        "programme": [Project.programme_id],
-        "instrument": [Project.instrument],
-        "month": [table.month],
-    }[dimension]
+def summary_for(dimension: str | None):
+    """The corridor needs the residence, so it reads the cells; everything else the smaller project months."""
+    return CapitalCell if dimension == "corridor" else CapitalProjectMonth
 
 
-def _base(scope: Scope, filters: CapitalFilters, *columns, table=CapitalCell):
+def _dimension_keys(dimension: str, table=CapitalProjectMonth) -> list:
+    if dimension == "corridor":
+        return [table.origin_country_id, Project.region_id]
+    if dimension == "month":
+        return [table.month]
+    return [{"sector": Project.sector_id, "region": Project.region_id, "programme": Project.programme_id,
+             "instrument": Project.instrument}[dimension]]
+
+
+def _base(scope: Scope, filters: CapitalFilters, *columns, table=CapitalProjectMonth):
     return (select(*columns).select_from(table).join(Project, Project.id == table.project_id)
             .where(scope.condition(), *filters.conditions(table)))
 
@@ -300,21 +315,29 @@ AMOUNT_COLUMNS = ("pledged_minor", "committed_minor", "collected_minor")
 
 @dataclass
 class _Sums:
-    """A row's cells added up: pledges, the investors of each bucket (sum and largest cell) and amounts."""
+    """A row's summary rows added up: pledges, amounts, the investors of each bucket (the sum shown) and
+    bounds of its distinct investors: `lower` (the largest row's, or the corridor month's) and `upper`."""
 
     pledges: int = 0
     investors: list[int] = field(default_factory=lambda: [0, 0, 0])
-    largest_cell: list[int] = field(default_factory=lambda: [0, 0, 0])
+    lower: list[int] = field(default_factory=lambda: [0, 0, 0])
+    upper: list[int] | None = None
     amounts: dict[str, tuple[int, int, int]] = field(default_factory=dict)
 
+    @property
+    def upper_bound(self) -> list[int]:
+        return self.investors if self.upper is None else self.upper
 
-def _sums(keys: list, scope: Scope, filters: CapitalFilters) -> dict[tuple, _Sums]:
-    """Per key: the cells' sums per project currency, in one statement."""
-    cell = CapitalCell
+
+def _sums(dimension: str | None, scope: Scope, filters: CapitalFilters) -> dict[tuple, _Sums]:
+    """Per key: the summary rows' sums per project currency, in one statement."""
+    cell = summary_for(dimension)
+    keys = _dimension_keys(dimension, cell) if dimension else []
     query = _base(scope, filters, *keys, Project.currency, func.sum(cell.pledges),
                   *(func.sum(getattr(cell, name)) for name in INVESTOR_COLUMNS),
                   *(func.max(getattr(cell, name)) for name in INVESTOR_COLUMNS),
-                  *(func.sum(getattr(cell, name)) for name in AMOUNT_COLUMNS)).group_by(*keys, Project.currency)
+                  *(func.sum(getattr(cell, name)) for name in AMOUNT_COLUMNS),
+                  table=cell).group_by(*keys, Project.currency)
     width = len(keys)
     found: dict[tuple, _Sums] = defaultdict(_Sums)
     for row in db.session.execute(query):
@@ -323,7 +346,7 @@ def _sums(keys: list, scope: Scope, filters: CapitalFilters) -> dict[tuple, _Sum
         sums.pledges += values[0]
         for i in range(3):
             sums.investors[i] += values[1 + i]
-            sums.largest_cell[i] = max(sums.largest_cell[i], values[4 + i])
+            sums.lower[i] = max(sums.lower[i], values[4 + i])
         sums.amounts[row[width]] = tuple(values[7:10])
     return found
 
@@ -347,25 +370,102 @@ def _distinct_investors(dimension: str | None, keys: list[tuple], scope: Scope, 
 
 
 def _unsettled(sums: _Sums) -> bool:
-    """Cells alone cannot tell whether some bucket has fewer than 5 distinct investors."""
-    return any(largest < MIN_INVESTORS <= total for largest, total in zip(sums.largest_cell, sums.investors,
-                                                                           strict=True))
+    """The bounds alone cannot tell whether some bucket has fewer than 5 distinct investors."""
+    return any(lower < MIN_INVESTORS <= upper for lower, upper in zip(sums.lower, sums.upper_bound, strict=True))
 
 
 def _figures(dimension: str | None, scope: Scope, filters: CapitalFilters) -> dict[tuple, tuple[_Sums, list]]:
     """Per key: the sums and, per bucket, a lower bound of its distinct investors that is exact below 5."""
-    keys = _dimension_keys(dimension) if dimension else []
-    found = _sums(keys, scope, filters)
-    settled = _distinct_investors(dimension, [key for key, sums in found.items() if _unsettled(sums)], scope,
-                                  filters)
+    if dimension == "corridor" and corridor_rows_serve(scope, filters):
+        found = _corridor_sums(scope, filters)
+        settle = _corridor_distinct_investors
+    else:
+        found = _sums(dimension, scope, filters)
+        settle = _distinct_investors
+    unsettled = [key for key, sums in found.items() if _unsettled(sums)]
+    settled = settle(dimension, unsettled, scope, filters) if unsettled else {}
     result = {}
     for key, sums in found.items():
         exact = settled.get(key)
-        distinct = [exact[i] if exact and largest < MIN_INVESTORS <= total else
-                    (largest if largest >= MIN_INVESTORS else total)
-                    for i, (largest, total) in enumerate(zip(sums.largest_cell, sums.investors, strict=True))]
+        distinct = [exact[i] if exact and lower < MIN_INVESTORS <= upper else
+                    (lower if lower >= MIN_INVESTORS else upper)
+                    for i, (lower, upper) in enumerate(zip(sums.lower, sums.upper_bound, strict=True))]
         result[key] = (sums, distinct)
     return result
+
+
+# --- the corridor's own rows ---------------------------------------------------------------------------------
+
+def corridor_rows_serve(scope: Scope, filters: CapitalFilters) -> bool:
+    """The corridor rows know places, months and states: they serve unless the viewer is scoped to
+    organisations or filters by sector, programme or goal, which only the cells know."""
+    return not scope.organisation_ids and filters.sector_id is None and filters.programme_id is None \
+        and filters.sdg is None
+
+
+def _corridor_where(table, scope: Scope, filters: CapitalFilters) -> list:
+    from marketplace.reference.models import Region
+
+    found = []
+    if scope.public_only:
+        found.append(table.status.in_(PUBLIC_STATUSES))
+    elif not scope.everything:
+        found.append(Region.country_id.in_(sorted(scope.country_ids)))
+    if filters.country_id is not None:
+        found.append(Region.country_id == filters.country_id)
+    if filters.region_id is not None:
+        found.append(table.region_id == filters.region_id)
+    if filters.status is not None:
+        found.append(table.status == filters.status)
+    if filters.month_from:
+        found.append(table.month >= filters.month_from)
+    if filters.month_to:
+        found.append(table.month <= filters.month_to)
+    return found
+
+
+def _corridor_select(table, scope: Scope, filters: CapitalFilters, *columns):
+    from marketplace.reference.models import Region
+
+    return (select(table.origin_country_id, table.region_id, *columns).select_from(table)
+            .join(Region, Region.id == table.region_id).where(*_corridor_where(table, scope, filters)))
+
+
+def _corridor_sums(scope: Scope, filters: CapitalFilters) -> dict[tuple, _Sums]:
+    """Per corridor: sums per currency, and the bounds of its distinct investors from the reach rows (the
+    largest month's distinct investors, and their sum); two statements over a few thousand rows."""
+    sums_table, reach = CorridorSums, CorridorReach
+    found: dict[tuple, _Sums] = defaultdict(_Sums)
+    query = _corridor_select(sums_table, scope, filters, sums_table.currency, func.sum(sums_table.pledges),
+                             *(func.sum(getattr(sums_table, name)) for name in (*INVESTOR_COLUMNS, *AMOUNT_COLUMNS)))
+    for row in db.session.execute(query.group_by(sums_table.origin_country_id, sums_table.region_id,
+                                                 sums_table.currency)):
+        sums = found[(row[0], row[1])]
+        values = [int(v or 0) for v in row[3:]]
+        sums.pledges += values[0]
+        sums.investors = [a + b for a, b in zip(sums.investors, values[1:4], strict=True)]
+        sums.amounts[row[2]] = tuple(values[4:7])
+    query = _corridor_select(reach, scope, filters, *(func.max(getattr(reach, name)) for name in INVESTOR_COLUMNS),
+                             *(func.sum(getattr(reach, name)) for name in INVESTOR_COLUMNS))
+    for row in db.session.execute(query.group_by(reach.origin_country_id, reach.region_id)):
+        if (row[0], row[1]) in found:
+            sums = found[(row[0], row[1])]
+            sums.lower = [int(v or 0) for v in row[2:5]]
+            sums.upper = [int(v or 0) for v in row[5:8]]
+    return found
+
+
+def _corridor_distinct_investors(dimension, keys: list[tuple], scope: Scope, filters: CapitalFilters
+                                 ) -> dict[tuple, tuple[int, int, int]]:
+    """Exact distinct investors of the given corridors over the months and states chosen, from the memberships
+    (only corridors whose every month has fewer than 5, so a few rows each)."""
+    member = CorridorMember
+    query = _corridor_select(member, scope, filters, func.count(func.distinct(member.investor_id)),
+                             func.count(func.distinct(case((member.committed_cells > 0, member.investor_id)))),
+                             func.count(func.distinct(case((member.paid_cells > 0, member.investor_id)))))
+    query = query.where(or_(*(and_(member.origin_country_id == origin, member.region_id == region)
+                              for origin, region in keys))).group_by(member.origin_country_id, member.region_id)
+    return {(row[0], row[1]): tuple(int(v or 0) for v in row[2:]) for row in db.session.execute(query)}
 
 
 def _row(key: tuple, label: str, sums: _Sums, distinct: list, convert: Converter) -> CapitalRow:

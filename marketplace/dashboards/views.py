@@ -36,14 +36,21 @@ def index():
 @bp.get("/capital")
 @login_required
 def capital():
-    """Capital pledged, committed and collected by corridor, sector, region, programme, instrument and month."""
+    """Capital pledged, committed and collected, broken down by one of corridor, sector, region, programme,
+    instrument or month (`by`): one table per request keeps each request to a few statements."""
     scope = _viewer_scope()
     options = filter_options(scope)
     filters, errors = parse_filters(request.args, options)
-    tables = queries.capital_report(scope, filters) if filters is not None else {}
-    return render_template("dashboards/capital.html", tables=tables, options=options, errors=errors,
-                           args=request.args, filter_args=filters.as_args() if filters else {},
-                           chart_data={name: chart_series(table) for name, table in tables.items()},
+    by = request.args.get("by") or "corridor"
+    if by not in queries.DIMENSIONS:
+        errors = [*errors, _("Unknown breakdown: choose one of the tabs.")]
+        filters = None
+    table = queries.capital_table(by, scope, filters) if filters is not None else None
+    return render_template("dashboards/capital.html", table=table, by=by, dimensions=queries.DIMENSIONS,
+                           breakdown_tabs=list(queries.TABS.items()),
+                           options=options, errors=errors, args=request.args,
+                           filter_args=filters.as_args() if filters else {},
+                           chart_data=chart_series(table) if table else None,
                            charts_available=(CHART_JS / "chart.umd.js").is_file()), 400 if errors else 200
 
 

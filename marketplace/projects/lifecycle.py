@@ -22,6 +22,21 @@ from marketplace.projects.models import STATUSES, DueDiligenceReview, Project, P
 
 SYSTEM = "system"
 
+# Read models that group projects by state or region (the dashboards' corridor rows) register here, so that
+# projects never import them: each observer is called inside the transaction that moved the project.
+_move_observers: list = []
+
+
+def observe_moves(observer) -> None:
+    """Call `observer(project, region_before, status_before)` whenever a project changes state or region."""
+    if observer not in _move_observers:
+        _move_observers.append(observer)
+
+
+def announce_move(project: Project, region_before: int | None, status_before: str) -> None:
+    for observer in _move_observers:
+        observer(project, region_before, status_before)
+
 
 @dataclass(frozen=True)
 class Transition:
@@ -142,6 +157,7 @@ def transition(project: Project, action: str, *, actor, note: str | None = None,
     if changed != 1:
         raise ConflictError(_("Someone changed this project at the same moment; reload the page and try again."))
     db.session.refresh(project, ["status"])
+    announce_move(project, project.region_id, source)
     now = utcnow()
     if action == "submit":
         from marketplace.projects.services import store_version

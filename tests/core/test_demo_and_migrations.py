@@ -58,6 +58,9 @@ def test_seed_demo_is_idempotent_and_audited(app, runner):
         roles = dict(db.session.execute(select(PartnerRole.status, func.count()).group_by(PartnerRole.status)).all())
         assert roles.keys() == {"proposed", "agreed", "active"} and sum(roles.values()) > 80
         assert verify_chain().ok
+        from marketplace.dashboards.maintenance import drift
+
+        assert drift() == []  # the dashboards' summaries were kept in step by the demo's own pledges and moves
 
 
 def test_each_demo_role_can_log_in(app, runner, browserless):

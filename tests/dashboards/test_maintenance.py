@@ -53,9 +53,10 @@ def test_incremental_rows_equal_a_rebuild_after_random_pledges_and_steps(app, ma
         states = {p.status for p in db.session.scalars(select(Pledge))}
         assert drift() == []
     assert {"offered", "committed", "paid"} <= states and len(states) >= 5
-    from marketplace.dashboards.models import CapitalCell
+    from marketplace.dashboards.models import CapitalCell, CapitalProjectMonth
 
     incremental, incremental_cells = facts(app), rows_of(app, CapitalCell)
+    months = rows_of(app, CapitalProjectMonth)
     assert incremental and incremental_cells
     # some cell holds several investors and some investor several pledges: the counts are really exercised
     assert any(row[3] > row[6] > 1 for row in incremental_cells)  # pledges > investors > 1
@@ -64,6 +65,34 @@ def test_incremental_rows_equal_a_rebuild_after_random_pledges_and_steps(app, ma
         db.session.commit()
     assert facts(app) == incremental
     assert rows_of(app, CapitalCell) == incremental_cells
+    assert rows_of(app, CapitalProjectMonth) == months
+
+
+def test_an_investor_who_moved_is_one_investor_of_the_project_month(app, make):
+    """Pledges from two residences make two cells (two corridors) but one investor of the project's month,
+    also once one of them lapses, and the tables still equal a rebuild."""
+    from marketplace.accounts.models import User
+    from marketplace.dashboards.maintenance import drift
+    from marketplace.dashboards.models import CapitalCell, CapitalProjectMonth
+    from tests.dashboards.conftest import step
+    from tests.factories import PledgeFactories, country_id
+
+    cast = PledgeFactories(app, make)
+    project = cast.project(target="100000", min_ticket="1")
+    investor = cast.investor("GB").id
+    first = place(app, investor, project, 1_000)
+    with app.app_context():
+        db.session.get(User, investor).residence_country_id = country_id(app, "CA")
+        db.session.commit()
+    place(app, investor, project, 2_000)
+    assert [row[6] for row in rows_of(app, CapitalCell)] == [1, 1]  # one investor in each residence's cell
+    [month] = rows_of(app, CapitalProjectMonth)
+    assert (month[0], month[2], month[5], month[8]) == (project, 2, 1, 3_000)  # 2 pledges, 1 investor
+    step(app, first, "lapse")
+    [month] = rows_of(app, CapitalProjectMonth)
+    assert (month[2], month[5], month[8]) == (1, 1, 2_000)
+    with app.app_context():
+        assert drift() == []
 
 
 def test_a_refused_pledge_leaves_no_trace_in_the_summary(app, make):
