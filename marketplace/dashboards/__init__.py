@@ -5,6 +5,7 @@ from __future__ import annotations
 
 def init_app(app) -> None:
     """Register the blueprint, the CLI group and the observer that keeps the summary table in step."""
+    from marketplace.dashboards import ppp_views  # noqa: F401  (adds the PPP routes to the blueprint)
     from marketplace.dashboards.cli import dashboards_cli
     from marketplace.dashboards.maintenance import on_pledge_change, on_project_moved
     from marketplace.dashboards.views import bp
