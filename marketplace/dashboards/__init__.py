@@ -6,11 +6,13 @@ from __future__ import annotations
 def init_app(app) -> None:
     """Register the blueprint, the CLI group and the observer that keeps the summary table in step."""
     from marketplace.dashboards.cli import dashboards_cli
+    from marketplace.dashboards.impact_views import register as register_impact  # its routes join `bp`
     from marketplace.dashboards.maintenance import on_pledge_change
     from marketplace.dashboards.views import bp
     from marketplace.pledges import lifecycle
 
     lifecycle.observe(on_pledge_change)
+    register_impact()
     app.register_blueprint(bp)
     app.cli.add_command(dashboards_cli)
 
