@@ -7,6 +7,7 @@ def init_app(app) -> None:
     """Register the blueprint, the CLI group and the observer that keeps the summary table in step."""
     from marketplace.dashboards import ppp_views  # noqa: F401  (adds the PPP routes to the blueprint)
     from marketplace.dashboards.cli import dashboards_cli
+    from marketplace.dashboards.impact_views import register as register_impact  # its routes join `bp`
     from marketplace.dashboards.maintenance import on_pledge_change, on_project_moved
     from marketplace.dashboards.views import bp
     from marketplace.pledges import lifecycle
@@ -14,12 +15,13 @@ def init_app(app) -> None:
 
     lifecycle.observe(on_pledge_change)
     observe_moves(on_project_moved)
+    register_impact()
     app.register_blueprint(bp)
     app.cli.add_command(dashboards_cli)
 
     @app.context_processor
     def public_totals_function():
         """`public_totals()` for the partial on the home page and the catalogue; called only where included."""
-        from marketplace.dashboards.queries import public_totals
+        from marketplace.dashboards.queries import cached_public_totals
 
-        return {"public_totals": public_totals}
+        return {"public_totals": cached_public_totals}

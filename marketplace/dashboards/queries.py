@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 
 from flask_babel import gettext as _
@@ -544,12 +544,16 @@ def _labels(dimension: str, keys) -> dict[tuple, str]:
 
 # --- what anyone may see ------------------------------------------------------------------------------------
 
+PUBLIC_TOTALS_SECONDS = 300
+
+
 @dataclass
 class PublicTotals:
     capital: Figure  # committed capital on public projects, in the reporting currency
     currency: str
     projects_funded: int
     jobs_created: Decimal | None
+    as_of: datetime | None = None  # when the figures were computed, if they are served from the cache
 
 
 def public_totals() -> PublicTotals:
@@ -558,6 +562,24 @@ def public_totals() -> PublicTotals:
     total = capital_total(PUBLIC, CapitalFilters(), convert)
     funded = db.session.scalar(select(func.count(Project.id)).where(Project.status.in_(FUNDED_STATUSES)))
     return PublicTotals(total.committed, convert.quote, int(funded or 0), verified_jobs_created())
+
+
+def cached_public_totals() -> PublicTotals:
+    """`public_totals()` computed at most once every 5 minutes per language, with the time it was computed, which
+    the pages show: the catalogue's two-statement budget has no room for them, and nobody needs them to the
+    second. The dashboards themselves are never cached."""
+    from flask_babel import get_locale
+
+    from marketplace.extensions import cache
+    from marketplace.models_common import utcnow
+
+    key = f"public-totals:{get_locale()}"
+    found = cache.get(key)
+    if found is None:
+        found = public_totals()
+        found.as_of = utcnow()
+        cache.set(key, found, timeout=PUBLIC_TOTALS_SECONDS)
+    return found
 
 
 def verified_jobs_created() -> Decimal | None:

@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 from marketplace.audit.services import record
 from marketplace.errors import ConflictError, DomainError, ForbiddenError
 from marketplace.extensions import db
+from marketplace.impact import events
 from marketplace.impact.models import (
     Indicator,
     ProjectIndicator,
@@ -170,6 +171,7 @@ def confirm(actor, project) -> ResultsFramework:
     if changed != 1:
         raise ConflictError(_("This framework was confirmed at the same moment; reload the page."))
     db.session.refresh(framework)
+    events.announce(framework.id)
     record("impact.framework_confirmed", actor=actor, object_type="project", object_id=project.id,
            after={"framework_id": framework.id, "indicators": indicator_count, "periods": period_count})
     return framework
@@ -206,6 +208,7 @@ def _editable_framework(actor, project) -> ResultsFramework:
         framework.confirmed_at = None
         framework.confirmed_by_id = None
         db.session.flush()
+        events.announce(framework.id)
     return framework
 
 

@@ -26,6 +26,7 @@ from sqlalchemy import and_, select, update
 from marketplace.audit.services import record
 from marketplace.errors import ConflictError, DomainError, ForbiddenError
 from marketplace.extensions import db
+from marketplace.impact import events
 from marketplace.impact.framework import framework_of, row_by_id
 from marketplace.impact.models import (
     ADDITIVE_MEASURES,
@@ -258,6 +259,7 @@ def change_status(actor, row: ReportedValue, action: str, *, note: str | None = 
     if changed != 1:
         raise ConflictError(_("This value changed at the same moment; reload the page."))
     db.session.refresh(row)
+    events.announce(row.project_indicator.framework_id, row.project_indicator_id)  # dashboards follow
     shown_value = plain_number(row.value) if row.value is not None else row.narrative
     record(f"impact.value_{action}", actor=actor, object_type="impact_value", object_id=row.id,
            before={"status": source}, after={"status": step.target, "project_id": project.id, "value": shown_value},

@@ -52,3 +52,26 @@ def test_jobs_created_count_only_verified_values(app, make):
         db.session.get(Project, impact.project_id).status = "draft"
         db.session.commit()
     assert totals(app).jobs_created is None  # a project that is not public is not counted
+
+
+def test_catalogue_shows_the_totals_from_the_cache_with_their_time(app, client, capital_set, count_queries):
+    """The catalogue keeps its two statements: the totals come from a cache refreshed every 5 minutes, and the
+    page says when they were computed."""
+    from marketplace.dashboards.queries import PUBLIC_TOTALS_SECONDS
+    from marketplace.extensions import cache
+
+    first = client.get("/projects/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Capital mobilised" in first and "€1,150" in first and "Figures as of" in first
+    with count_queries() as statements:
+        again = client.get("/projects/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert len(statements) <= 2 and "€1,150" in again
+    assert PUBLIC_TOTALS_SECONDS == 300
+    from tests.dashboards.conftest import place
+
+    place(app, capital_set.investors["GB6"], capital_set.projects["B"], 10_000)  # committed at once: +100.00
+    stale = client.get("/projects/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "€1,150" in stale  # as of the time shown
+    with app.app_context():
+        cache.clear()  # what the 5 minutes do
+    fresh = client.get("/projects/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "€1,250" in fresh
