@@ -25,3 +25,12 @@ def init_app(app) -> None:
         from marketplace.dashboards.queries import cached_public_totals
 
         return {"public_totals": cached_public_totals}
+
+    def hidden_marks() -> dict[str, str]:
+        """Each privacy reason in the reader's language with the mark the tables show for it (a global, so the
+        macros imported without context see it too)."""
+        from marketplace.dashboards.queries import complement_reason, too_few_reason
+
+        return {too_few_reason(): "1", complement_reason(): "2"}
+
+    app.jinja_env.globals["hidden_marks"] = hidden_marks

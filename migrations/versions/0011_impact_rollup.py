@@ -61,6 +61,8 @@ def upgrade():
     with op.batch_alter_table('dashboard_impact_facts', schema=None) as batch_op:
         batch_op.create_index('ix_dashboard_impact_facts_ends_day', ['ends_day'], unique=False)
         batch_op.create_index('ix_dashboard_impact_facts_project_id', ['project_id'], unique=False)
+        batch_op.create_index('ix_dashboard_impact_facts_next_ends_day', ['next_ends_day'], unique=False,
+                              postgresql_include=['ends_day'])
     # A covering index: the dashboard reads each project's keys without touching the wide projects table.
     with op.batch_alter_table('projects', schema=None) as batch_op:
         batch_op.create_index('ix_projects_dashboard_keys', ['id'], unique=False, postgresql_include=[
@@ -126,6 +128,7 @@ def downgrade():
         batch_op.drop_index('ix_projects_dashboard_keys')
 
     with op.batch_alter_table('dashboard_impact_facts', schema=None) as batch_op:
+        batch_op.drop_index('ix_dashboard_impact_facts_next_ends_day')
         batch_op.drop_index('ix_dashboard_impact_facts_project_id')
         batch_op.drop_index('ix_dashboard_impact_facts_ends_day')
 

@@ -464,7 +464,7 @@ def test_csv_writes_exact_decimals_and_the_rate(app, browserless, ppp_set):
 def test_capital_page_links_to_the_ppp_dashboard(browserless, ppp_set):
     login(browserless, ppp_set.authority)
     html = browserless.client.get("/dashboards/capital", headers=EN).get_data(as_text=True)
-    assert 'href="/dashboards/ppp"' in html and 'aria-current="page">Capital</a>' in html
+    assert 'href="/dashboards/ppp"' in html and 'aria-current="page">Diaspora capital</a>' in html
 
 
 def test_arabic_page_renders_right_to_left(make, browserless, ppp_set):
