@@ -17,7 +17,7 @@ from marketplace.dashboards.queries import CapitalFilters, Scope
 from marketplace.extensions import db
 from marketplace.projects.models import SDG_NAMES, STATUSES
 
-MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
+MONTH = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")  # ASCII digits: "\\d" would take Arabic-Indic ones
 
 
 @dataclass
@@ -64,7 +64,7 @@ def parse_filters(args, options: FilterOptions) -> tuple[CapitalFilters | None, 
         raw = (args.get(arg) or "").strip()
         if not raw:
             continue
-        number = int(raw) if raw.isdigit() and len(raw) < 12 else None
+        number = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 12 else None
         if number is None or number not in {key for key, _label in allowed}:
             errors.append(message)
         else:

@@ -52,7 +52,7 @@ def parse_impact_filters(args, options: ImpactFilterOptions) -> tuple[ImpactFilt
         raw = (args.get(arg) or "").strip()
         if not raw:
             continue
-        number = int(raw) if raw.isdigit() and len(raw) < 12 else None
+        number = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 12 else None
         if number is None or number not in {key for key, _label in allowed}:
             errors.append(message)
         else:

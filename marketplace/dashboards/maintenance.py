@@ -93,15 +93,24 @@ def on_pledge_change(pledge: Pledge, source: str | None, target: str) -> None:
 
 def _corridor_step(pledge: Pledge, key: dict, changes: dict, entering: dict) -> None:
     """Carry the step to the corridor's sums, and, when the investor's fact row entered or left a bucket, to
-    their membership of the corridor and from there to its reach (distinct investors)."""
-    project = db.session.get(Project, pledge.project_id)
-    corridor = {"origin_country_id": key["origin_country_id"], "region_id": project.region_id,
-                "month": key["month"], "status": project.status}
-    _apply(CorridorSums, SUMS_KEY, corridor | {"currency": project.currency}, changes | entering)
-    if not any(entering.values()):
-        return
-    member_changes = dict(zip(MEMBER_COUNTS, entering.values(), strict=True))
-    new = _apply(CorridorMember, MEMBER_KEY, corridor | {"investor_id": key["investor_id"]}, member_changes,
+    their membership of the corridor and from there to its reach (distinct investors).
+
+    The project's region and state are read afresh with a share lock: a project that is being moved (its row
+    locked by the move) is waited for, so the step lands in the rows the move leaves it in.
+    """
+    region_id, status, currency = db.session.execute(
+        select(Project.region_id, Project.status, Project.currency).where(Project.id == pledge.project_id)
+        .with_for_update(read=True)).one()
+    corridor = {"origin_country_id": key["origin_country_id"], "region_id": region_id, "month": key["month"],
+                "status": status}
+    _apply(CorridorSums, SUMS_KEY, corridor | {"currency": currency}, changes | entering)
+    if any(entering.values()):
+        _corridor_membership(corridor, key["investor_id"], dict(zip(MEMBER_COUNTS, entering.values(), strict=True)))
+
+
+def _corridor_membership(corridor: dict, investor_id: int, member_changes: dict) -> None:
+    """Change the investor's membership counts of the corridor row; its reach follows when one passes 0."""
+    new = _apply(CorridorMember, MEMBER_KEY, corridor | {"investor_id": investor_id}, member_changes,
                  counted=MEMBER_COUNTS)
     reach = {name: int(now > 0) - int(now - step > 0)
              for name, now, step in zip(BUCKETS, new, member_changes.values(), strict=True)}
@@ -122,24 +131,29 @@ def _other_residences(key: dict) -> tuple[bool, bool, bool]:
 def _apply(model, key_names: tuple[str, ...], key: dict, changes: dict,
            counted: tuple[str, str, str] = ("pledges", "committed_pledges", "paid_pledges")) -> tuple[int, int, int]:
     """Add `changes` to the row at `key` (creating it, or deleting it when its first counted column drops to
-    zero) in one statement; returns the counted columns afterwards (zeros once deleted)."""
+    zero); returns the counted columns afterwards (zeros once deleted).
+
+    A decrease tries the UPDATE that leaves the row alive first, then the DELETE: on PostgreSQL a concurrent
+    transaction that changed the row makes the waiting UPDATE re-check its condition on the new row, so two
+    revocations of the last two pledges of a row end in one UPDATE and one DELETE, never in a row at zero.
+    """
     lead = counted[0]
     counted = tuple(getattr(model, name) for name in counted)
     if changes[lead] > 0:
         return tuple(db.session.execute(_upsert(model, key_names, key, changes).returning(*counted)).one())
     where = [getattr(model, name) == value for name, value in key.items()]
-    if changes[lead] < 0:
-        gone = db.session.execute(delete(model).where(*where, counted[0] == -changes[lead])
-                                  .returning(counted[0]).execution_options(synchronize_session=False)).all()
-        if gone:
-            return 0, 0, 0
+    stays = [counted[0] > -changes[lead]] if changes[lead] < 0 else []
     row = db.session.execute(
-        update(model).where(*where)
+        update(model).where(*where, *stays)
         .values({name: getattr(model, name) + value for name, value in changes.items() if value})
         .returning(*counted).execution_options(synchronize_session=False)).one_or_none()
-    if row is None:
-        raise RuntimeError(f"{model.__tablename__} has no row {key}: run `flask dashboards rebuild`")
-    return tuple(row)
+    if row is not None:
+        return tuple(row)
+    if changes[lead] < 0 and db.session.execute(
+            delete(model).where(*where, counted[0] == -changes[lead])
+            .returning(counted[0]).execution_options(synchronize_session=False)).all():
+        return 0, 0, 0
+    raise RuntimeError(f"{model.__tablename__} has no row {key}: run `flask dashboards rebuild`")
 
 
 def _upsert(model, key_names: tuple[str, ...], key: dict, changes: dict):
@@ -163,9 +177,8 @@ def month_expression(column):
     return func.substr(column, 1, 7)
 
 
-def _from_pledges(projects=None):
-    """The fact rows computed from the raw pledges (of the projects `projects` selects, if given): the
-    reference the incremental rows must equal."""
+def _from_pledges():
+    """The fact rows computed from the raw pledges: the reference the incremental rows must equal."""
     active = Pledge.status.in_(ACTIVE)
     committed, paid = Pledge.status.in_(COMMITTED), Pledge.status.in_(COLLECTED)
     origin = func.coalesce(Pledge.residence_country_id, literal_column(str(UNKNOWN_ORIGIN)))
@@ -178,14 +191,14 @@ def _from_pledges(projects=None):
                func.sum(Pledge.amount_minor).label("pledged_minor"),
                func.sum(case((committed, Pledge.amount_minor), else_=0)).label("committed_minor"),
                func.sum(case((paid, Pledge.amount_minor), else_=0)).label("collected_minor"))
-        .where(active, *([Pledge.project_id.in_(projects)] if projects is not None else []))
+        .where(active)
         .group_by(Pledge.project_id, origin, month, Pledge.investor_id)
     )
 
 
-def _cells_from_facts(projects=None):
+def _cells_from_facts():
     """The cells computed from the fact rows (which `_from_pledges` computes from the pledges)."""
-    facts = _from_pledges(projects).subquery()
+    facts = _from_pledges().subquery()
     return (select(*(facts.c[name] for name in CELL_KEY), *(func.sum(facts.c[name]) for name in MEASURES),
                    func.count(), func.sum(case((facts.c.committed_pledges > 0, 1), else_=0)),
                    func.sum(case((facts.c.paid_pledges > 0, 1), else_=0)))
@@ -205,18 +218,18 @@ def _months_from_facts():
             .group_by(*(per_investor.c[name] for name in MONTH_KEY)))
 
 
-def _corridor_sums(projects=None):
+def _corridor_sums():
     """The corridor sums computed from the cells, with each project's region, state and currency."""
-    cells = _cells_from_facts(projects).subquery()
+    cells = _cells_from_facts().subquery()
     return (select(cells.c.origin_country_id, Project.region_id, cells.c.month, Project.status, Project.currency,
                    *(func.sum(column) for column in list(cells.c)[len(CELL_KEY):]))
             .join(Project, Project.id == cells.c.project_id)
             .group_by(cells.c.origin_country_id, Project.region_id, cells.c.month, Project.status, Project.currency))
 
 
-def _corridor_members(projects=None):
+def _corridor_members():
     """Each investor's fact rows per corridor, month and state, by bucket."""
-    facts = _from_pledges(projects).subquery()
+    facts = _from_pledges().subquery()
     return (select(facts.c.origin_country_id, Project.region_id, facts.c.month, Project.status, facts.c.investor_id,
                    func.count(), func.sum(case((facts.c.committed_pledges > 0, 1), else_=0)),
                    func.sum(case((facts.c.paid_pledges > 0, 1), else_=0)))
@@ -225,9 +238,9 @@ def _corridor_members(projects=None):
                       facts.c.investor_id))
 
 
-def _corridor_reach(projects=None):
+def _corridor_reach():
     """Distinct investors per corridor, month and state, by bucket, from the memberships."""
-    members = _corridor_members(projects).subquery()
+    members = _corridor_members().subquery()
     columns = list(members.c)
     key = columns[:4]
     return (select(*key, func.count(), func.sum(case((columns[6] > 0, 1), else_=0)),
@@ -240,7 +253,6 @@ SUMMARIES = ((CapitalFact, KEY, MEASURES, _from_pledges), (CapitalCell, CELL_KEY
              (CorridorSums, SUMS_KEY, CELL_MEASURES, _corridor_sums),
              (CorridorMember, MEMBER_KEY, MEMBER_COUNTS, _corridor_members),
              (CorridorReach, CORRIDOR_KEY, BUCKETS, _corridor_reach))
-CORRIDOR_SUMMARIES = SUMMARIES[3:]
 
 
 def rebuild() -> int:
@@ -252,20 +264,35 @@ def rebuild() -> int:
     return db.session.scalar(select(func.count()).select_from(CapitalCell))
 
 
+def _sides(project: Project, region_before: int | None, status_before: str) -> list[tuple[int, str, int]]:
+    """The corridor rows to leave (sign -1) and to join (+1); a project without a region has none."""
+    return [(region, status, sign) for region, status, sign in ((region_before, status_before, -1),
+                                                              (project.region_id, project.status, 1))
+            if region is not None]
+
+
 def on_project_moved(project: Project, region_before: int | None, status_before: str) -> None:
-    """A project changed state or region: its pledges now belong to other corridor rows. Recompute the corridor
-    rows of the regions and states involved from the pledges of their projects (a few thousand rows, on an
-    event far rarer than a pledge), in the transaction that moved the project."""
-    regions = {region_before, project.region_id} - {None}
-    statuses = {status_before, project.status}
-    if not regions:
+    """A project changed state or region: move its contributions from the corridor rows of its old region and
+    state to those of the new ones, as deltas row by row (its cells for the sums, its fact rows for the
+    memberships), in the transaction that moved it. Other projects' pledges in the same rows are never touched,
+    so they may step at the same time; the project's own pledge steps wait on its row lock (`_corridor_step`)."""
+    if region_before == project.region_id and status_before == project.status:
         return
     db.session.flush()
-    chosen = select(Project.id).where(Project.region_id.in_(sorted(regions)), Project.status.in_(sorted(statuses)))
-    for model, key_names, names, reference in CORRIDOR_SUMMARIES:
-        db.session.execute(delete(model).where(model.region_id.in_(sorted(regions)), model.status.in_(sorted(statuses)))
-                           .execution_options(synchronize_session=False))
-        db.session.execute(insert(model).from_select([*key_names, *names], reference(chosen)))
+    currency = project.currency
+    for cell in db.session.scalars(select(CapitalCell).where(CapitalCell.project_id == project.id)).all():
+        measures = {name: getattr(cell, name) for name in CELL_MEASURES}
+        for region_id, status, sign in _sides(project, region_before, status_before):
+            corridor = {"origin_country_id": cell.origin_country_id, "region_id": region_id, "month": cell.month,
+                        "status": status, "currency": currency}
+            _apply(CorridorSums, SUMS_KEY, corridor, {name: sign * value for name, value in measures.items()})
+    for fact in db.session.scalars(select(CapitalFact).where(CapitalFact.project_id == project.id)).all():
+        counts = (1, int(fact.committed_pledges > 0), int(fact.paid_pledges > 0))
+        for region_id, status, sign in _sides(project, region_before, status_before):
+            corridor = {"origin_country_id": fact.origin_country_id, "region_id": region_id, "month": fact.month,
+                        "status": status}
+            _corridor_membership(corridor, fact.investor_id,
+                                 {name: sign * value for name, value in zip(MEMBER_COUNTS, counts, strict=True)})
 
 
 def drift(limit: int = 20) -> list[tuple]:

@@ -1,7 +1,7 @@
 """The read functions behind the PPP dashboard and its CSV files: contributions, matching pools, tranches.
 
 Each table is built by a fixed number of grouped statements whatever the number of projects (never a ledger
-per project), restricted to what the viewer may see (`PartnershipScope`) and to the dashboard filters, and
+per project), restricted to what the viewer may see (`queries.Scope`) and to the dashboard filters, and
 converted to the reporting currency by one shared `Converter`. Institutional partners are organisations, so
 their contributions are shown as they are; figures that come from investors (the crowd's pledges, the matches
 a pool paid out) pass through the privacy rule of `queries`: none describing fewer than 5 investors is shown.
@@ -16,7 +16,7 @@ from __future__ import annotations
 import calendar
 import json
 from collections import defaultdict
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from datetime import date
 from types import SimpleNamespace
 
@@ -61,21 +61,10 @@ MILESTONE_LIMIT = 100  # the list of overdue milestones shows the longest overdu
 
 # --- who sees what, and the period --------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class PartnershipScope(Scope):
-    """`Scope`, plus the projects an organisation finances in a plan before its partner role is recorded."""
-
-    def condition(self):
-        condition = super().condition()
-        if self.everything or self.public_only or not self.organisation_ids:
-            return condition
-        providing = select(FinancingComponent.project_id).where(
-            FinancingComponent.provider_organisation_id.in_(sorted(self.organisation_ids)))
-        return or_(condition, Project.id.in_(providing))
-
-
-def partnership_scope(scope: Scope) -> PartnershipScope:
-    return PartnershipScope(**{f.name: getattr(scope, f.name) for f in fields(Scope)})
+def partnership_scope(scope: Scope) -> Scope:
+    """The capital dashboard's scope: it already counts the projects an organisation finances in a plan, so the
+    diaspora line here and the capital figures describe the same projects."""
+    return scope
 
 
 @dataclass(frozen=True)

@@ -83,11 +83,15 @@ class Scope:
         if self.country_ids:
             parts.append(Project.country_id.in_(sorted(self.country_ids)))
         if self.organisation_ids:
+            from marketplace.ppp.models import FinancingComponent
             from marketplace.ppp.partner_models import PartnerRole
 
             ids = sorted(self.organisation_ids)
+            # owner, partner bank, a partner role, or a source of its financing plan (before its role is recorded)
             parts += [Project.organisation_id.in_(ids), Project.partner_bank_id.in_(ids),
-                      Project.id.in_(select(PartnerRole.project_id).where(PartnerRole.organisation_id.in_(ids)))]
+                      Project.id.in_(select(PartnerRole.project_id).where(PartnerRole.organisation_id.in_(ids))),
+                      Project.id.in_(select(FinancingComponent.project_id)
+                                     .where(FinancingComponent.provider_organisation_id.in_(ids)))]
         return or_(*parts) if parts else false()
 
 
@@ -95,7 +99,8 @@ PUBLIC = Scope(public_only=True)
 
 
 def scope_for(user) -> Scope:
-    """Admins see all; authority reviewers their countries; partner members their organisations' projects."""
+    """Admins see all; authority reviewers their countries; partner members their organisations' projects (owned,
+    banked, financed or with a partner role), on every dashboard alike."""
     if user is None or not getattr(user, "is_authenticated", False):
         return Scope()
     if user.is_admin:
@@ -263,7 +268,7 @@ def complement_reason() -> str:
 
 def suppress(rows: list[CapitalRow], total: CapitalRow) -> None:
     """Hide each figure describing 1 to 4 investors, then hide more of the same column while the hidden ones
-    could be recovered from the total (a single hidden figure, or hidden figures covering under 5 investors).
+    could be recovered from the total (a single hidden figure, or none of them describing 5 investors).
 
     A figure describing no investor (an empty bucket, amount 0) describes nobody and stays visible.
     """
@@ -282,7 +287,9 @@ def suppress(rows: list[CapitalRow], total: CapitalRow) -> None:
         candidates = sorted((row.figure(measure) for row in rows
                              if row.figure(measure).distinct >= MIN_INVESTORS),
                             key=lambda cell: (cell.distinct, cell.minor or 0))
-        while candidates and (len(hidden) == 1 or sum(cell.distinct for cell in hidden) < MIN_INVESTORS):
+        # The hidden figures' investors may overlap (one person in two months), so their sum proves nothing:
+        # hide more until one hidden figure alone describes 5 or more investors.
+        while candidates and (len(hidden) == 1 or max(cell.distinct for cell in hidden) < MIN_INVESTORS):
             cell = candidates.pop(0)
             cell.hidden = complement_reason()
             hidden.append(cell)

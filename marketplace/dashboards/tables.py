@@ -84,7 +84,7 @@ def suppress_column(cells: list[tuple[Cell, int]], total: tuple[Cell, int]) -> N
         return
     candidates = sorted(((investors, cell.value or 0, n, cell) for n, (cell, investors) in enumerate(cells)
                          if investors >= MIN_INVESTORS), key=lambda item: item[:3])
-    while candidates and (len(hidden) == 1 or sum(hidden) < MIN_INVESTORS):
+    while candidates and (len(hidden) == 1 or max(hidden) < MIN_INVESTORS):  # sums may count a person twice
         investors, _value, _n, cell = candidates.pop(0)
         cell.hidden = complement_reason()
         hidden.append(investors)

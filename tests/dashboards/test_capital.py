@@ -101,6 +101,23 @@ def test_sdg_and_sector_filters(app, capital_set):
     assert report(app, sdg=3)["sector"].total.pledged.minor == 175_000
 
 
+def test_hidden_figures_that_may_share_investors_are_protected_by_one_of_five(app, make):
+    """The same three investors in January and February (two hidden months of 3) and five others in March:
+    their 6 is not 6 people, so March is hidden too, else the total minus March would give away 3 people."""
+    from marketplace.dashboards import queries
+
+    figures = {}
+    total = queries.CapitalRow((), "Total", 11, queries.Figure(800, 8), queries.Figure(800, 8),
+                               queries.Figure(800, 8))
+    for month, (amount, people) in {"2026-01": (100, 3), "2026-02": (200, 3), "2026-03": (500, 5)}.items():
+        figures[month] = queries.CapitalRow((month,), month, people, *(queries.Figure(amount, people)
+                                                                       for _ in range(3)))
+    with app.app_context(), app.test_request_context(headers={"Accept-Language": "en"}):
+        queries.suppress(list(figures.values()), total)
+    assert [figures[m].pledged.hidden for m in sorted(figures)] == [TOO_FEW, TOO_FEW, COMPLEMENT]
+    assert total.pledged.hidden is None
+
+
 def test_privacy_is_exact_where_cells_alone_cannot_tell(app, make):
     """Two investors backing three projects make cells of 2 that add up to 6: still only 2 people, so hidden;
     six different investors in cells of 2 are 6 people, so shown (both settled from the fact rows)."""
@@ -223,6 +240,8 @@ def test_investors_and_strangers_are_refused(app, make, browserless, capital_set
     ("from=2026-05&to=2026-01", "The period ends before it starts"),
     ("programme=99999999999999999999", "Unknown programme."),
     ("by=investor", "Unknown breakdown"),
+    ("country=²", "This country is not one you can see figures for."),  # a digit to isdigit(), not to int()
+    ("from=٢٠٢٦-03", "Write months as year-month"),  # Arabic-Indic digits
 ])
 def test_bad_filters_get_a_clear_message_never_a_500(browserless, authority, query, message):
     login(browserless, authority)
