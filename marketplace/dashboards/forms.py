@@ -49,17 +49,22 @@ def filter_options(scope: Scope) -> FilterOptions:
                          [(key, str(label)) for key, label in STATUSES.items()])
 
 
-def parse_filters(args, options: FilterOptions) -> tuple[CapitalFilters | None, list[str]]:
-    """The filters from the query string, or None with one message per refused value."""
-    errors: list[str] = []
-    values: dict = {}
-    choices = {
+FIRST_YEAR, LAST_YEAR = 1990, 2100  # wide enough for any campaign or results framework, narrow enough for typos
+
+
+def place_choices(options) -> dict[str, tuple[str, list, str]]:
+    """Query-string argument → (filter field, allowed options, message when refused), for the filters on where
+    the projects are, shared by every dashboard."""
+    return {
         "country": ("country_id", options.countries, _("This country is not one you can see figures for.")),
         "region": ("region_id", options.regions, _("Unknown region.")),
         "sector": ("sector_id", options.sectors, _("Unknown sector.")),
         "programme": ("programme_id", options.programmes, _("Unknown programme.")),
-        "sdg": ("sdg", options.sdgs, _("Choose a Sustainable Development Goal from 1 to 17.")),
     }
+
+
+def read_choices(args, choices: dict, values: dict, errors: list[str]) -> None:
+    """Each chosen id must be one of the options (ASCII digits only: "²" is a digit to `isdigit`, not to `int`)."""
     for arg, (name, allowed, message) in choices.items():
         raw = (args.get(arg) or "").strip()
         if not raw:
@@ -69,22 +74,38 @@ def parse_filters(args, options: FilterOptions) -> tuple[CapitalFilters | None, 
             errors.append(message)
         else:
             values[name] = number
+
+
+def read_months(args, values: dict, errors: list[str]) -> None:
+    """`from` and `to` as year-months within sensible years, in order."""
+    for arg, name in (("from", "month_from"), ("to", "month_to")):
+        raw = (args.get(arg) or "").strip()
+        if not raw:
+            continue
+        if not MONTH.fullmatch(raw):
+            errors.append(_("Write months as year-month, such as 2026-03."))
+        elif not FIRST_YEAR <= int(raw[:4]) <= LAST_YEAR:
+            errors.append(_("Choose months between %(first)s and %(last)s.", first=FIRST_YEAR, last=LAST_YEAR))
+        else:
+            values[name] = raw
+    if values.get("month_from") and values.get("month_to") and values["month_from"] > values["month_to"]:
+        errors.append(_("The period ends before it starts: swap the two months."))
+
+
+def parse_filters(args, options: FilterOptions) -> tuple[CapitalFilters | None, list[str]]:
+    """The filters from the query string, or None with one message per refused value."""
+    errors: list[str] = []
+    values: dict = {}
+    read_choices(args, place_choices(options) | {
+        "sdg": ("sdg", options.sdgs, _("Choose a Sustainable Development Goal from 1 to 17.")),
+    }, values, errors)
     state = (args.get("state") or "").strip()
     if state:
         if state in STATUSES:
             values["status"] = state
         else:
             errors.append(_("Unknown project state."))
-    for arg, name in (("from", "month_from"), ("to", "month_to")):
-        raw = (args.get(arg) or "").strip()
-        if not raw:
-            continue
-        if MONTH.fullmatch(raw):
-            values[name] = raw
-        else:
-            errors.append(_("Write months as year-month, such as 2026-03."))
-    if values.get("month_from") and values.get("month_to") and values["month_from"] > values["month_to"]:
-        errors.append(_("The period ends before it starts: swap the two months."))
+    read_months(args, values, errors)
     if errors:
         return None, errors
     return CapitalFilters(**values), []

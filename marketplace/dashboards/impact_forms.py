@@ -8,11 +8,9 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 
-from marketplace.dashboards.forms import MONTH, filter_options
+from marketplace.dashboards.forms import filter_options, place_choices, read_choices, read_months
 from marketplace.dashboards.impact_queries import ImpactFilters, IndicatorInfo, indicator_catalogue
 from marketplace.dashboards.queries import Scope
-
-FIRST_YEAR, LAST_YEAR = 1990, 2100  # wide enough for any results framework, narrow enough to refuse typos
 
 
 @dataclass
@@ -41,34 +39,10 @@ def parse_impact_filters(args, options: ImpactFilterOptions) -> tuple[ImpactFilt
     """The filters from the query string, or None with one message per refused value."""
     errors: list[str] = []
     values: dict = {}
-    choices = {
-        "country": ("country_id", options.countries, _("This country is not one you can see figures for.")),
-        "region": ("region_id", options.regions, _("Unknown region.")),
-        "sector": ("sector_id", options.sectors, _("Unknown sector.")),
-        "programme": ("programme_id", options.programmes, _("Unknown programme.")),
+    read_choices(args, place_choices(options) | {
         "indicator": ("indicator_id", options.indicators, _("Unknown indicator.")),
-    }
-    for arg, (name, allowed, message) in choices.items():
-        raw = (args.get(arg) or "").strip()
-        if not raw:
-            continue
-        number = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 12 else None
-        if number is None or number not in {key for key, _label in allowed}:
-            errors.append(message)
-        else:
-            values[name] = number
-    for arg, name in (("from", "month_from"), ("to", "month_to")):
-        raw = (args.get(arg) or "").strip()
-        if not raw:
-            continue
-        if not MONTH.fullmatch(raw):
-            errors.append(_("Write months as year-month, such as 2026-03."))
-        elif not FIRST_YEAR <= int(raw[:4]) <= LAST_YEAR:
-            errors.append(_("Choose months between %(first)s and %(last)s.", first=FIRST_YEAR, last=LAST_YEAR))
-        else:
-            values[name] = raw
-    if values.get("month_from") and values.get("month_to") and values["month_from"] > values["month_to"]:
-        errors.append(_("The period ends before it starts: swap the two months."))
+    }, values, errors)
+    read_months(args, values, errors)
     if errors:
         return None, errors
     return ImpactFilters(**values), []

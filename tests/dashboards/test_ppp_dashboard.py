@@ -385,7 +385,7 @@ def test_investors_and_strangers_are_refused(make, browserless, ppp_set):
     ("programme=99999999999999999999", "Unknown programme."),
     ("sdg=0", "Choose a Sustainable Development Goal"),
     ("from=2026-13", "Write months as year-month"),
-    ("from=0000-01", "Write months as year-month"),
+    ("from=0000-01", "Choose months between 1990 and 2100."),
     ("from=2026-05&to=2026-01", "The period ends before it starts"),
 ])
 def test_bad_filters_get_a_clear_400_never_a_500(browserless, ppp_set, query, message):
