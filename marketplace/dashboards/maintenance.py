@@ -278,7 +278,6 @@ def on_project_moved(project: Project, region_before: int | None, status_before:
     so they may step at the same time; the project's own pledge steps wait on its row lock (`_corridor_step`)."""
     if region_before == project.region_id and status_before == project.status:
         return
-    db.session.flush()
     currency = project.currency
     for cell in db.session.scalars(select(CapitalCell).where(CapitalCell.project_id == project.id)).all():
         measures = {name: getattr(cell, name) for name in CELL_MEASURES}

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import event, inspect, select, update
+from sqlalchemy.orm import Session
 
 from marketplace.audit.services import record
 from marketplace.errors import ConflictError, DomainError, ForbiddenError
@@ -36,6 +37,29 @@ def observe_moves(observer) -> None:
 def announce_move(project: Project, region_before: int | None, status_before: str) -> None:
     for observer in _move_observers:
         observer(project, region_before, status_before)
+
+
+# `transition` changes the status with a conditional UPDATE and announces the move itself. Any other change of a
+# project's status or region made through the ORM (a listing edit, seeding, a script) is announced after the
+# flush that writes it, so no observer can miss one.
+@event.listens_for(Session, "before_flush")
+def _note_moves(session, flush_context, instances) -> None:
+    moves = session.info.setdefault("project_moves", [])
+    for obj in session.dirty:
+        if not isinstance(obj, Project):
+            continue
+        attributes = inspect(obj).attrs
+        status, region = attributes.status.history, attributes.region_id.history
+        if (status.deleted or region.deleted) and (status.has_changes() or region.has_changes()):
+            moves.append((obj, region.deleted[0] if region.deleted else obj.region_id,
+                          status.deleted[0] if status.deleted else obj.status))
+
+
+@event.listens_for(Session, "after_flush_postexec")
+def _announce_moves(session, flush_context) -> None:
+    for project, region_before, status_before in session.info.pop("project_moves", []):
+        if (region_before, status_before) != (project.region_id, project.status):
+            announce_move(project, region_before, status_before)
 
 
 @dataclass(frozen=True)

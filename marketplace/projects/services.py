@@ -230,7 +230,6 @@ def update_listing(project: Project, *, actor, data: ListingInput, today: date |
         raise DomainError(_("Investors have already pledged %(amount)s: the target cannot go below that.",
                             amount=str(to_major(project.pledged_minor, project.currency))), field="target")
     material = [name for name in MATERIAL_FIELDS if values[name] != getattr(project, name)]
-    region_before = project.region_id
     for name, value in values.items():
         setattr(project, name, value)
     _set_sdgs(project, goals)
@@ -239,10 +238,6 @@ def update_listing(project: Project, *, actor, data: ListingInput, today: date |
     except IntegrityError:  # a pledge took the capacity between our check and this write
         db.session.rollback()
         raise ConflictError(_("Pledges arrived while you were editing; reload the listing and try again.")) from None
-    if project.region_id != region_before:
-        from marketplace.projects.lifecycle import announce_move
-
-        announce_move(project, region_before, project.status)
     after = snapshot(project)
     if before == after:
         return "saved"
