@@ -8,7 +8,7 @@ import io
 from decimal import Decimal
 
 import click
-from flask import abort, current_app, render_template, request, url_for
+from flask import abort, render_template, request, url_for
 from flask.cli import with_appcontext
 from flask_babel import format_percent
 from flask_babel import gettext as _
@@ -16,7 +16,7 @@ from flask_login import login_required
 
 from marketplace.dashboards import impact_queries as iq
 from marketplace.dashboards.impact_forms import impact_filter_options, parse_impact_filters
-from marketplace.dashboards.views import CHART_JS, _viewer_scope, bp
+from marketplace.dashboards.views import CHART_JS, _viewer_scope, bp, csv_response, refused_csv
 from marketplace.impact.models import AGGREGATIONS
 from marketplace.impact.reporting import plain_number
 
@@ -65,12 +65,11 @@ def impact_csv(table: str):
     options = impact_filter_options(scope)
     filters, errors = parse_impact_filters(request.args, options)
     if filters is None:
-        return current_app.response_class(" ".join(errors) + "\n", status=400, mimetype="text/plain")
+        return refused_csv(errors)
     report = iq.impact_report(scope, filters, indicators=options.catalogue, labels=options.labels())
     out = io.StringIO()
     csv.writer(out).writerows(table_lines(report, table))
-    return current_app.response_class(out.getvalue(), mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="impact-{table}.csv"'})
+    return csv_response(out.getvalue(), f"impact-{table}.csv")
 
 
 # --- what the CSV files hold ----------------------------------------------------------------------------------

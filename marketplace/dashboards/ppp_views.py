@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
-from flask import abort, current_app, render_template, request
+from flask import abort, render_template, request
 from flask_babel import gettext as _
 from flask_login import login_required
 
@@ -13,7 +13,7 @@ from marketplace.dashboards import ppp_queries
 from marketplace.dashboards.forms import FilterOptions, filter_options, parse_filters
 from marketplace.dashboards.queries import CapitalFilters
 from marketplace.dashboards.tables import DAY, MONEY, Cell, Column, FigureTable
-from marketplace.dashboards.views import CHART_JS, _viewer_scope, bp, major
+from marketplace.dashboards.views import CHART_JS, _viewer_scope, bp, csv_response, major, refused_csv
 from marketplace.errors import DomainError
 
 
@@ -51,10 +51,8 @@ def ppp_csv(table: str):
     scope = _viewer_scope()
     filters, errors = read_filters(request.args, filter_options(scope))
     if filters is None:
-        return current_app.response_class(" ".join(errors) + "\n", status=400, mimetype="text/plain")
-    found = ppp_queries.ppp_table(table, scope, filters)
-    return current_app.response_class(table_csv(found), mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="ppp-{table}.csv"'})
+        return refused_csv(errors)
+    return csv_response(table_csv(ppp_queries.ppp_table(table, scope, filters)), f"ppp-{table}.csv")
 
 
 def cell_text(cell: Cell, column: Column, currency: str) -> str:

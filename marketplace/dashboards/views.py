@@ -63,10 +63,19 @@ def capital_csv(dimension: str):
     scope = _viewer_scope()
     filters, errors = parse_filters(request.args, filter_options(scope))
     if filters is None:
-        return current_app.response_class(" ".join(errors) + "\n", status=400, mimetype="text/plain")
-    table = queries.capital_table(dimension, scope, filters)
-    return current_app.response_class(table_csv(table), mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="capital-{dimension}.csv"'})
+        return refused_csv(errors)
+    return csv_response(table_csv(queries.capital_table(dimension, scope, filters)), f"capital-{dimension}.csv")
+
+
+def refused_csv(errors: list[str]):
+    """The answer of every dashboard CSV whose filters were refused: the messages, as plain text, with a 400."""
+    return current_app.response_class(" ".join(errors) + "\n", status=400, mimetype="text/plain")
+
+
+def csv_response(text: str, filename: str):
+    """A dashboard table as a CSV download."""
+    return current_app.response_class(text, mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="{filename}"'})
 
 
 @bp.get("/vendor/chart.umd.js")
