@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from marketplace.accounts.models import ROLE_ADMIN, ROLE_AUTHORITY, ROLE_INVESTOR, ROLE_PARTNER
 from marketplace.core.markdown import render_markdown
-from marketplace.i18n import current_language, get_locale, text_direction
+from marketplace.i18n import current_language, format_decimal, get_locale, text_direction
 from marketplace.money import format_money
 from marketplace.notifications.services import unread_count
 from marketplace.projects.models import SDG_NAMES
@@ -119,18 +119,21 @@ def register_template_helpers(app: Flask) -> None:
             return "—"
         return format_money(minor, currency, get_locale())
 
+    @app.template_filter("numberformat")
+    def numberformat_filter(value) -> str:
+        """Flask-Babel's `numberformat`, memoised per locale (a dashboard page formats a thousand counts)."""
+        return format_decimal(value)
+
     @app.template_filter("rate_text")
     def rate_text_filter(rate) -> str:
         """An exchange rate to six significant digits in the reader's locale (0.0925926, 10.8)."""
         from decimal import Decimal
 
-        from flask_babel import format_decimal
-
         value = Decimal(rate)
         if not value:
             return "0"
         significant = Decimal(f"1e{value.adjusted() - 5}")  # six significant digits
-        return format_decimal(value.quantize(significant), format="#,##0.##########")
+        return format_decimal(value.quantize(significant), "#,##0.##########")
 
     @app.template_filter("money_plain")
     def money_plain_filter(minor: int | None, currency: str) -> str:

@@ -10,13 +10,13 @@ from decimal import Decimal
 import click
 from flask import abort, render_template, request, url_for
 from flask.cli import with_appcontext
-from flask_babel import format_percent
 from flask_babel import gettext as _
 from flask_login import login_required
 
 from marketplace.dashboards import impact_queries as iq
 from marketplace.dashboards.impact_forms import impact_filter_options, parse_impact_filters
 from marketplace.dashboards.views import CHART_JS, _viewer_scope, bp, csv_response, refused_csv
+from marketplace.i18n import format_percent
 from marketplace.impact.models import AGGREGATIONS
 from marketplace.impact.reporting import plain_number
 
@@ -37,7 +37,7 @@ def impact_percent_filter(value) -> str:
     """A percentage (37, or 37.5) in the reader's locale, with the locale's own sign and its place."""
     if value is None:
         return "—"
-    return format_percent(Decimal(value) / 100, format="#,##0.#%")
+    return format_percent(Decimal(value) / 100, "#,##0.#%")
 
 
 @bp.get("/impact")

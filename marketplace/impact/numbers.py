@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from flask_babel import format_decimal
 from flask_babel import gettext as _
 
 from marketplace.errors import DomainError
+from marketplace.i18n import format_decimal
 
 # Digits with at most four decimals: no exponent, NaN, infinity, sign or thousands separators to guess at.
 NUMBER_PATTERN = re.compile(r"[0-9]{1,13}(\.[0-9]{1,4})?")
@@ -48,4 +48,4 @@ def shown(value: Decimal | None) -> str:
     """A stored decimal in the reader's locale without trailing zeros (12.5000 → 12.5); a dash for nothing."""
     if value is None:
         return "—"
-    return format_decimal(value, format="#,##0.####")
+    return format_decimal(value, "#,##0.####")

@@ -60,3 +60,24 @@ def test_templates_follow_force_locale_and_reuse_the_parsed_catalogue(app):
     with app.test_request_context(headers={"Accept-Language": "fr"}):
         app.preprocess_request()
         assert get_translations() is first  # parsed once for the application, not once per request
+
+
+def test_memoised_numbers_follow_the_locale_and_keep_types_apart(app):
+    """The template filters format numbers as Babel does in the request's locale (a forced one included), and the
+    memo never hands one locale's or one type's text to another."""
+    from decimal import Decimal
+
+    from babel.numbers import format_decimal
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    template = "{{ 1234567|numberformat }}|{{ value|impact_number }}|{{ 37.5|impact_percent }}"
+    with app.test_request_context(headers={"Accept-Language": "fr"}):
+        app.preprocess_request()
+        french = render_template_string(template, value=Decimal("1234.5000"))
+        assert french == f"{format_decimal(1234567, locale='fr')}|{format_decimal(Decimal('1234.5'), locale='fr')}|" \
+                         "37,5%"
+        with force_locale("en"):
+            assert render_template_string(template, value=Decimal("1234.5")) == "1,234,567|1,234.5|37.5%"
+        assert render_template_string("{{ 2|numberformat }} {{ 2.5|numberformat }}") == "2 2,5"
+        assert render_template_string(template, value=Decimal("1234.5")) == french
