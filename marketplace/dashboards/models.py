@@ -13,7 +13,7 @@ investors (the privacy rule). A row whose investor has no active pledge left is 
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer, String
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from marketplace.extensions import db
@@ -35,6 +35,11 @@ class CapitalFact(db.Model):
                         "AND collected_minor >= 0", name="buckets_nested"),
         Index("ix_dashboard_capital_facts_month", "month"),
         Index("ix_dashboard_capital_facts_investor_id", "investor_id"),
+        # Settling privacy counts the committed or collected investors of a few groups: these read only the
+        # rows that have some (the primary key already covers the count of all investors).
+        *(Index(f"ix_dashboard_capital_facts_{name}", "project_id", "origin_country_id", "month", "investor_id",
+                postgresql_where=text(f"{name}_pledges > 0"), sqlite_where=text(f"{name}_pledges > 0"))
+          for name in ("committed", "paid")),
     )
 
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), primary_key=True)

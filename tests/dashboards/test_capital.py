@@ -145,6 +145,44 @@ def test_privacy_is_exact_where_cells_alone_cannot_tell(app, make):
     assert report(app)["sector"].total.pledged.shown_minor == 12_000  # 8 distinct investors in all
 
 
+def test_only_the_collected_bucket_is_settled_when_the_cells_settle_the_others(app, make, count_queries):
+    """Five investors per project, so every pledged cell settles itself; but the same two investors paid in each
+    of three projects (collected cells of 2, adding up to 6): only the collected bucket is counted from the fact
+    rows, it finds 2 people and hides them; six different payers in cells of 2 are shown."""
+    from marketplace.dashboards import queries
+    from marketplace.reference.models import Sector
+    from tests.dashboards.conftest import step
+    from tests.factories import PledgeFactories
+
+    cast = PledgeFactories(app, make)
+    with app.app_context():
+        first, second = sorted(db.session.scalars(select(Sector.id)))[:2]
+    same_payers = [cast.investor("GB").id for _ in range(2)]
+    six_payers = [cast.investor("GB").id for _ in range(6)]
+    for n in range(3):
+        few = cast.project(target="100000", min_ticket="10", sector_id=first)
+        many = cast.project(target="100000", min_ticket="10", sector_id=second)
+        for project, payers in ((few, same_payers), (many, six_payers[2 * n:2 * n + 2])):
+            for investor in payers:
+                step(app, place(app, investor, project, 10_000), "start_collection", "mark_paid")
+            for _ in range(3):
+                step(app, place(app, cast.investor("GB").id, project, 5_000), "start_collection")
+    everything = queries.Scope(everything=True)
+    with app.app_context(), app.test_request_context(headers={"Accept-Language": "en"}):
+        total = queries.capital_total(everything)
+        with count_queries() as statements:
+            table = queries.capital_table("sector", everything, total=total)
+    rows = {row.key[0]: row for row in table.rows}
+    settling = [s for s in statements if "dashboard_capital_facts" in s]
+    assert len(settling) == 1 and "paid_pledges > 0" in settling[0]  # one bucket, read through its own index
+    assert (rows[first].committed.distinct, rows[first].committed.hidden) == (5, None)
+    assert (rows[first].pledged.distinct, rows[first].pledged.hidden) == (5, None)
+    assert (rows[first].collected.investors, rows[first].collected.distinct, rows[first].collected.hidden) == (
+        6, 2, TOO_FEW)
+    assert (rows[second].collected.distinct, rows[second].collected.hidden) == (6, COMPLEMENT)
+    assert rows[second].pledged.hidden is None
+
+
 # --- pages, CSV, access -------------------------------------------------------------------------------------
 
 def login(browserless, user):
