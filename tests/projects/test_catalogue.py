@@ -102,3 +102,24 @@ def test_pagination_keeps_the_filters(app, client, cast, projects):
     assert "Page 1 of 2" in html
     assert "/projects/?instrument=equity&amp;page=2" in html
     assert "Page 2 of 2" in client.get("/projects/?instrument=equity&page=2").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("ends_in, expected", [
+    (9, "9 days left"), (1, "1 day left"), (0, "Last day of the campaign"), (-1, "Campaign closed"),
+    (-400, "Campaign closed")])
+def test_progress_says_when_the_campaign_is_on_its_last_day_or_closed(app, ends_in, expected):
+    """A campaign that ended does not count down from "0 days left"; its last day is named as such."""
+    from types import SimpleNamespace
+
+    from flask import render_template_string
+
+    today = date(2026, 6, 15)
+    ends_on = today + timedelta(days=ends_in)
+    project = SimpleNamespace(progress_percent=40, pledged_minor=40_000, target_minor=100_000, currency="EUR",
+                              campaign_ends_on=ends_on, days_left=lambda day: max(0, (ends_on - day).days))
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        app.preprocess_request()
+        html = render_template_string("{% import 'projects/macros.html' as listing %}"
+                                      "{{ listing.progress(project, today) }}", project=project, today=today)
+    assert expected in html
+    assert ("days left" in html or "day left" in html) == (ends_in > 0)
