@@ -71,6 +71,16 @@ def test_no_share_without_paid_pledges(impact, client, browserless):
     assert 'class="your-share"' not in client.get(f"/projects/{impact.project_id}/impact").get_data(as_text=True)
 
 
+def test_only_investors_are_offered_to_hide_or_show_their_share(impact, client, browserless):
+    """A partner's reporter has no share to hide: no button; an investor has one."""
+    url = f"/projects/{impact.project_id}/impact"
+    login(browserless, impact.reporter)
+    assert "my share of the impact" not in client.get(url).get_data(as_text=True)
+    browserless.logout()
+    login(browserless, impact.cast.investor())
+    assert "Hide my share of the impact" in client.get(url).get_data(as_text=True)
+
+
 def test_the_impact_page_takes_a_fixed_number_of_queries(impact, client, browserless, count_queries):
     investor = impact.cast.investor()
     _pay(impact, investor, 10_000_00)
@@ -96,8 +106,10 @@ def test_the_values_page_takes_a_fixed_number_of_queries(impact, client, browser
     impact.report("PI3687", 1, "3")
     impact.report("OI8869", 0, "12", by=impact.monitor)
     with count_queries() as after:
-        client.get(url)
+        page = client.get(url).get_data(as_text=True)
     assert len(before) == len(after) <= 10
+    assert re.search(r"<td>\w{3} \d{1,2}, \d{4} – \w{3} \d{1,2}, \d{4}</td>", page)  # periods as people write dates
+    assert re.search(r"<td>\d{4}-\d{2}-\d{2} – ", page) is None
 
 
 def _report_url(impact, code="PI3687"):
