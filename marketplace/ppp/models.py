@@ -7,6 +7,7 @@ cost (a guarantee covers part of the bank loan, it does not add money to the pro
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -85,9 +86,13 @@ class RuleSet(db.Model):
 
     @property
     def label(self) -> str:
-        """How messages name these rules: "MDM Invest-style co-financing (rules v2015)"."""
+        """How messages name these rules: "MDM Invest-style co-financing (rules v2015)". The version is added
+        unless the name already has it, with or without its "v" ("(règles 2015)" for v2015)."""
         name = self.programme.name
-        return name if self.version in name else f"{name} {self.version}"
+        bare = re.escape(self.version.removeprefix("v").removeprefix("V"))
+        if self.version in name or (bare and re.search(rf"(?<![\w:.]){bare}(?![\w:.])", name)):
+            return name
+        return f"{name} {self.version}"
 
 
 class FinancingPlan(db.Model):

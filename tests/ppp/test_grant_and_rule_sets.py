@@ -96,3 +96,19 @@ def test_a_misspelt_rule_is_refused_when_loading(app, tmp_path):
         seed_programmes()
         with pytest.raises(RuleParamsError, match="min_own_fund_percent"):
             load_rule_sets(path)
+
+
+@pytest.mark.parametrize("name, version, label", [
+    ("MDM Invest-style co-financing (rules v2015)", "v2015", "MDM Invest-style co-financing (rules v2015)"),
+    ("Cofinancement type MDM Invest (règles 2015)", "v2015", "Cofinancement type MDM Invest (règles 2015)"),
+    ("Guaranteed start-up loan (Intelaka-style)", "v2020", "Guaranteed start-up loan (Intelaka-style) v2020"),
+    ("Collective diaspora matching 1:1:1:1", "v1", "Collective diaspora matching 1:1:1:1 v1"),
+    ("Fonds 2015", "v20", "Fonds 2015 v20"),
+])
+def test_rules_are_named_with_their_version_once(name, version, label):
+    """The version is added to the programme's name unless the name already carries it, in any language."""
+    from types import SimpleNamespace
+
+    from marketplace.ppp.models import RuleSet
+
+    assert RuleSet.label.fget(SimpleNamespace(programme=SimpleNamespace(name=name), version=version)) == label
