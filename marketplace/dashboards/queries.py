@@ -373,14 +373,9 @@ def _keys_condition(columns: list, keys: list[tuple]):
     return and_(*conditions)
 
 
-# Which rows of a summary table count in each bucket (pledged, committed, collected). Literal conditions, so that
-# the planner can match the partial indexes of the capital facts.
-BUCKETS = (None, "committed", "paid")
-
-
-def _in_bucket(table, bucket: int, prefix: str):
-    name = BUCKETS[bucket]
-    return None if name is None else getattr(table, f"{name}_{prefix}") > literal_column("0")
+# The fact column that puts a row in each bucket (pledged: every row, committed, collected), compared with a
+# literal 0 so that the planner can match the partial indexes of the capital facts.
+BUCKET_PLEDGES = (None, "committed_pledges", "paid_pledges")
 
 
 def _distinct_investors(dimension: str | None, wanted: dict[int, list[tuple]], scope: Scope,
@@ -393,8 +388,8 @@ def _distinct_investors(dimension: str | None, wanted: dict[int, list[tuple]], s
     found = {}
     for bucket, keys in sorted(wanted.items()):
         query = _base(scope, filters, *columns, func.count(func.distinct(fact.investor_id)), table=fact)
-        if BUCKETS[bucket]:
-            query = query.where(_in_bucket(fact, bucket, "pledges"))
+        if BUCKET_PLEDGES[bucket]:
+            query = query.where(getattr(fact, BUCKET_PLEDGES[bucket]) > literal_column("0"))
         if columns:
             query = query.where(_keys_condition(columns, keys)).group_by(*columns)
         asked = set(keys)
@@ -425,9 +420,9 @@ def _figures(dimension: str | None, scope: Scope, filters: CapitalFilters) -> di
     settled = settle(dimension, wanted, scope, filters) if wanted else {}
     result = {}
     for key, sums in found.items():
-        distinct = []
+        distinct, in_doubt = [], _unsettled_buckets(sums)
         for bucket, (lower, upper) in enumerate(zip(sums.lower, sums.upper_bound, strict=True)):
-            if lower < MIN_INVESTORS <= upper:
+            if bucket in in_doubt:
                 # settled exactly; were a row missing from the answer, it stays hidden rather than shown
                 distinct.append(settled.get((key, bucket), max(lower, 1)))
             else:
