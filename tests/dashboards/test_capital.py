@@ -118,10 +118,10 @@ def test_hidden_figures_that_may_share_investors_are_protected_by_one_of_five(ap
     assert total.pledged.hidden is None
 
 
-def test_privacy_is_exact_where_cells_alone_cannot_tell(app, make):
-    """Two investors backing three projects make cells of 2 that add up to 6: still only 2 people, so hidden;
-    six different investors in cells of 2 are 6 people, so shown (both settled from the fact rows)."""
-    from marketplace.dashboards import queries
+def pairs_in_two_sectors(app, make):
+    """Three projects in each of two sectors: the same two investors back every project of the first, six
+    different investors, two by two, those of the second. Returns the cast, both sectors and each project with its
+    two backers."""
     from marketplace.reference.models import Sector
     from tests.factories import PledgeFactories
 
@@ -130,13 +130,22 @@ def test_privacy_is_exact_where_cells_alone_cannot_tell(app, make):
         first, second = sorted(db.session.scalars(select(Sector.id)))[:2]
     same_two = [cast.investor("GB").id for _ in range(2)]
     six = [cast.investor("GB").id for _ in range(6)]
+    backed = []
     for n in range(3):
-        few = cast.project(target="100000", min_ticket="10", sector_id=first)
-        many = cast.project(target="100000", min_ticket="10", sector_id=second)
-        for investor in same_two:
-            place(app, investor, few, 1_000)
-        for investor in six[2 * n:2 * n + 2]:
-            place(app, investor, many, 1_000)
+        backed.append((cast.project(target="100000", min_ticket="10", sector_id=first), same_two))
+        backed.append((cast.project(target="100000", min_ticket="10", sector_id=second), six[2 * n:2 * n + 2]))
+    return cast, first, second, backed
+
+
+def test_privacy_is_exact_where_cells_alone_cannot_tell(app, make):
+    """Two investors backing three projects make cells of 2 that add up to 6: still only 2 people, so hidden;
+    six different investors in cells of 2 are 6 people, so shown (both settled from the fact rows)."""
+    from marketplace.dashboards import queries
+
+    _, first, second, backed = pairs_in_two_sectors(app, make)
+    for project, investors in backed:
+        for investor in investors:
+            place(app, investor, project, 1_000)
     rows = {row.key[0]: row for row in report(app, scope=queries.Scope(everything=True))["sector"].rows}
     assert (rows[first].pledged.investors, rows[first].pledged.distinct, rows[first].pledged.hidden) == (
         6, 2, TOO_FEW)
@@ -150,23 +159,14 @@ def test_only_the_collected_bucket_is_settled_when_the_cells_settle_the_others(a
     of three projects (collected cells of 2, adding up to 6): only the collected bucket is counted from the fact
     rows, it finds 2 people and hides them; six different payers in cells of 2 are shown."""
     from marketplace.dashboards import queries
-    from marketplace.reference.models import Sector
     from tests.dashboards.conftest import step
-    from tests.factories import PledgeFactories
 
-    cast = PledgeFactories(app, make)
-    with app.app_context():
-        first, second = sorted(db.session.scalars(select(Sector.id)))[:2]
-    same_payers = [cast.investor("GB").id for _ in range(2)]
-    six_payers = [cast.investor("GB").id for _ in range(6)]
-    for n in range(3):
-        few = cast.project(target="100000", min_ticket="10", sector_id=first)
-        many = cast.project(target="100000", min_ticket="10", sector_id=second)
-        for project, payers in ((few, same_payers), (many, six_payers[2 * n:2 * n + 2])):
-            for investor in payers:
-                step(app, place(app, investor, project, 10_000), "start_collection", "mark_paid")
-            for _ in range(3):
-                step(app, place(app, cast.investor("GB").id, project, 5_000), "start_collection")
+    cast, first, second, backed = pairs_in_two_sectors(app, make)
+    for project, payers in backed:
+        for investor in payers:
+            step(app, place(app, investor, project, 10_000), "start_collection", "mark_paid")
+        for _ in range(3):
+            step(app, place(app, cast.investor("GB").id, project, 5_000), "start_collection")
     everything = queries.Scope(everything=True)
     with app.app_context(), app.test_request_context(headers={"Accept-Language": "en"}):
         total = queries.capital_total(everything)
