@@ -14,7 +14,7 @@ from collections.abc import Iterable
 
 from sqlalchemy import BigInteger, and_, case, delete, func, insert, select, type_coerce
 
-from marketplace.dashboards.impact_models import FACT_COLUMNS, ImpactFact
+from marketplace.dashboards.impact_models import FACT_COLUMNS, NO_NEXT_PERIOD, ImpactFact
 from marketplace.extensions import db
 from marketplace.impact.models import (
     NUMERIC_MEASURES,
@@ -147,7 +147,7 @@ def _running(periods: list, parts: dict) -> list[dict]:
         for name, amount in (("run_women", women), ("run_sex_known", sex_known), ("run_youth", youth),
                              ("run_age_known", age_known)):
             run[name] += amount
-        following = periods[index + 1][5].toordinal() if index + 1 < len(periods) else None
+        following = periods[index + 1][5].toordinal() if index + 1 < len(periods) else NO_NEXT_PERIOD
         rows.append({"project_indicator_id": pi_id, "period_id": period_id, "project_id": project_id,
                      "indicator_id": indicator_id, "starts_day": starts_on.toordinal(),
                      "ends_day": ends_on.toordinal(), "next_ends_day": following, "target": target,

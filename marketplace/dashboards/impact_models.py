@@ -11,6 +11,8 @@ so that the same integer arithmetic runs on SQLite and PostgreSQL. Values are te
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import BigInteger, ForeignKey, Index, Integer
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -22,6 +24,17 @@ from marketplace.projects.models import Project
 PROJECT_KEYS = ("country_id", "region_id", "sector_id", "programme_id", "organisation_id", "partner_bank_id",
                 "status", "currency", "instrument")
 Index("ix_projects_dashboard_keys", Project.__table__.c.id, postgresql_include=list(PROJECT_KEYS))
+
+# `next_ends_day` of a framework's last period: no later period ends, ever. A value rather than NULL, so that
+# "as of a day" is one range (`ends_day <= d < next_ends_day`) that an index can answer by itself.
+NO_NEXT_PERIOD = date.max.toordinal()
+
+# What the dashboard reads of each "as of" row, carried by the index that finds those rows: PostgreSQL then reads
+# the few index pages they sit in instead of visiting nearly every page of the table (every project indicator
+# has a row per period, and its "as of" row lies beside the others).
+AS_OF_COLUMNS = ("project_indicator_id", "project_id", "indicator_id", "target", "run_targets", "run_target",
+                 "run_target_max", "run_counted", "run_actual", "run_actual_max", "last_actual", "last_actual_day",
+                 "run_women", "run_sex_known", "run_youth", "run_age_known")
 
 # Every column computed from the impact tables, in the order `impact_maintenance` fills them.
 FACT_COLUMNS = (
@@ -40,8 +53,8 @@ class ImpactFact(db.Model):
     __table_args__ = (
         Index("ix_dashboard_impact_facts_project_id", "project_id"),
         Index("ix_dashboard_impact_facts_ends_day", "ends_day"),
-        # "As of a day" reads the rows whose next period ends after it (or that have none): few of the table.
-        Index("ix_dashboard_impact_facts_next_ends_day", "next_ends_day", postgresql_include=["ends_day"]),
+        # "As of a day" reads the rows whose next period ends after it: few of the table.
+        Index("ix_dashboard_impact_facts_as_of", "next_ends_day", "ends_day", postgresql_include=list(AS_OF_COLUMNS)),
     )
 
     project_indicator_id: Mapped[int] = mapped_column(ForeignKey("impact_project_indicators.id"), primary_key=True)
@@ -50,7 +63,7 @@ class ImpactFact(db.Model):
     indicator_id: Mapped[int] = mapped_column(ForeignKey("impact_indicators.id"))
     starts_day: Mapped[int] = mapped_column(Integer)
     ends_day: Mapped[int] = mapped_column(Integer)
-    next_ends_day: Mapped[int | None] = mapped_column(Integer)  # the framework's next period; NULL for the last
+    next_ends_day: Mapped[int] = mapped_column(Integer)  # the framework's next period; NO_NEXT_PERIOD for the last
     # this period
     target: Mapped[int | None] = mapped_column(BigInteger)
     actual: Mapped[int | None] = mapped_column(BigInteger)  # counted value only

@@ -263,7 +263,7 @@ class _Window:
 
     @staticmethod
     def _as_of(row, day: int):
-        return and_(row.ends_day <= day, or_(row.next_ends_day.is_(None), row.next_ends_day > day))
+        return and_(row.ends_day <= day, row.next_ends_day > day)
 
     def source(self, *columns):
         last, before = self.last, self.before
@@ -347,8 +347,10 @@ def _cells_and_behind(per, window: _Window) -> tuple[dict[tuple, Cell], list]:
                   nothing.label("project_id"), literal(None, Float).label("rank")).group_by(*keys)
     actual, target = per.c.actual, per.c.target
     ascending = per.c.indicator_id.in_(window.ascending)
-    order = case((actual.is_(None), -1.0), (ascending, actual * literal(1.0) / target),
-                 else_=target * literal(1.0) / func.nullif(actual, 0))  # worst first: no value, then furthest off
+    # worst first: no value, then furthest off (in floating point: only the order counts, and numeric division
+    # of every project indicator's figures cost PostgreSQL more than the rest of the ranking)
+    order = case((actual.is_(None), -1.0), (ascending, cast(actual, Float) / cast(target, Float)),
+                 else_=cast(target, Float) / cast(func.nullif(actual, 0), Float))
     worst = (select(per.c.project_id, per.c.region_id, per.c.indicator_id, actual, target, order.label("rank"))
              .where(behind).order_by(order, per.c.project_id, per.c.indicator_id).limit(BEHIND_LIMIT)
              .subquery("worst"))
