@@ -339,11 +339,14 @@ def _cells_and_behind(per, window: _Window) -> tuple[dict[tuple, Cell], list]:
     keys = (per.c.region_id, per.c.sector_id, per.c.programme_id, per.c.indicator_id)
     behind = _behind_test(per, window)
     nothing = literal(None, BigInteger)
-    sums = select(literal(0).label("part"), *keys, func.count(), func.coalesce(func.sum(per.c.actual), 0),
-                  func.count(per.c.actual), func.coalesce(func.sum(per.c.target), 0), func.count(per.c.target),
-                  func.coalesce(func.sum(case((behind, 1), else_=0)), 0),
-                  *(func.coalesce(func.sum(per.c[name]), 0) for name in ("women", "sex_known", "youth",
-                                                                         "age_known")),
+
+    def total(column):
+        # whole numbers: PostgreSQL sums bigints as numeric, which the driver would turn into Decimals one by one
+        return cast(func.coalesce(func.sum(column), 0), BigInteger)
+
+    sums = select(literal(0).label("part"), *keys, func.count(), total(per.c.actual), func.count(per.c.actual),
+                  total(per.c.target), func.count(per.c.target), total(case((behind, 1), else_=0)),
+                  *(total(per.c[name]) for name in ("women", "sex_known", "youth", "age_known")),
                   nothing.label("project_id"), literal(None, Float).label("rank")).group_by(*keys)
     actual, target = per.c.actual, per.c.target
     ascending = per.c.indicator_id.in_(window.ascending)
@@ -359,7 +362,7 @@ def _cells_and_behind(per, window: _Window) -> tuple[dict[tuple, Cell], list]:
     cells, worst_rows = {}, []
     for row in db.session.execute(union_all(sums, first)):
         if row[0] == 0:
-            cells[tuple(row[1:5])] = Cell(*(int(v) for v in row[5:15]))
+            cells[tuple(row[1:5])] = Cell(*row[5:15])
         else:
             worst_rows.append(row)
     worst_rows.sort(key=lambda row: (row[16], row[15], row[4]))
