@@ -2,9 +2,10 @@
 
 `impact.events` announces a framework confirmed or reopened and every status step of a reported value; the
 observer recomputes the rows of that framework or that project indicator from the impact tables (four
-statements: delete, two reads, insert). `rebuild` recomputes the whole table the same way, and `drift` compares
-without writing, for the tests and after a bulk load. Rows exist only for numeric indicators of confirmed
-frameworks: an unconfirmed framework's targets may still change, so they count nowhere.
+statements: delete, two reads, insert). Each row also carries its project's keys (country, region, sector,
+programme), which follow the project when it moves. `rebuild` recomputes the whole table the same way, and
+`drift` compares without writing, for the tests and after a bulk load. Rows exist only for numeric indicators of
+confirmed frameworks: an unconfirmed framework's targets may still change, so they count nowhere.
 """
 
 from __future__ import annotations
@@ -12,9 +13,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from sqlalchemy import BigInteger, and_, case, delete, func, insert, select, type_coerce
+from sqlalchemy import BigInteger, and_, case, delete, event, func, insert, inspect, select, type_coerce, update
+from sqlalchemy.orm import Session
 
-from marketplace.dashboards.impact_models import FACT_COLUMNS, NO_NEXT_PERIOD, ImpactFact
+from marketplace.dashboards.impact_models import FACT_COLUMNS, NO_NEXT_PERIOD, PROJECT_KEY_COLUMNS, ImpactFact
 from marketplace.extensions import db
 from marketplace.impact.models import (
     NUMERIC_MEASURES,
@@ -27,6 +29,7 @@ from marketplace.impact.models import (
     ValuePart,
 )
 from marketplace.impact.reporting import counted
+from marketplace.projects.models import Project
 
 WOMEN = ("sex", "female")
 YOUTH = ("age_band", "15-24")  # domain-facts b.6: youth is 15 to 24
@@ -43,6 +46,27 @@ def on_results_change(framework_id: int, project_indicator_id: int | None = None
             select(ProjectIndicator.id).where(ProjectIndicator.framework_id == framework_id))
     db.session.execute(delete(ImpactFact).where(stale).execution_options(synchronize_session=False))
     _insert(compute_rows(where))
+
+
+# A project that changes country, region, sector or programme (a listing edit, a script) takes its rows along:
+# noted before the flush that writes the change, and copied from the project right after it, in its transaction.
+@event.listens_for(Session, "before_flush")
+def _note_key_changes(session, flush_context, instances) -> None:
+    moved = session.info.setdefault("impact_key_moves", set())
+    for obj in session.dirty:
+        if isinstance(obj, Project) and any(inspect(obj).attrs[name].history.has_changes()
+                                            for name in PROJECT_KEY_COLUMNS):
+            moved.add(obj.id)
+
+
+@event.listens_for(Session, "after_flush_postexec")
+def _move_key_rows(session, flush_context) -> None:
+    moved = session.info.pop("impact_key_moves", None)
+    if moved:
+        copy = {name: select(getattr(Project, name)).where(Project.id == ImpactFact.project_id).scalar_subquery()
+                for name in PROJECT_KEY_COLUMNS}
+        session.execute(update(ImpactFact).where(ImpactFact.project_id.in_(sorted(moved))).values(copy)
+                        .execution_options(synchronize_session=False))
 
 
 def rebuild() -> int:
@@ -80,9 +104,11 @@ def compute_rows(where=None) -> list[dict]:
     cells = (
         select(ProjectIndicator.id, ReportingPeriod.id, ResultsFramework.project_id, ProjectIndicator.indicator_id,
                ReportingPeriod.starts_on, ReportingPeriod.ends_on, _raw(Target.value).label("target"),
-               ReportedValue.id, _raw(ReportedValue.value).label("actual"))
+               ReportedValue.id, _raw(ReportedValue.value).label("actual"),
+               *(getattr(Project, name) for name in PROJECT_KEY_COLUMNS))
         .select_from(ProjectIndicator)
         .join(ResultsFramework, ProjectIndicator.framework_id == ResultsFramework.id)
+        .join(Project, ResultsFramework.project_id == Project.id)
         .join(Indicator, ProjectIndicator.indicator_id == Indicator.id)
         .join(ReportingPeriod, ReportingPeriod.framework_id == ProjectIndicator.framework_id)
         .outerjoin(Target, and_(Target.project_indicator_id == ProjectIndicator.id,
@@ -131,7 +157,8 @@ def _running(periods: list, parts: dict) -> list[dict]:
     run = {"run_targets": 0, "run_target": 0, "run_target_max": None, "run_counted": 0, "run_actual": 0,
            "run_actual_max": None, "last_actual": None, "last_actual_day": None, "run_women": 0,
            "run_sex_known": 0, "run_youth": 0, "run_age_known": 0}
-    for index, (pi_id, period_id, project_id, indicator_id, starts_on, ends_on, target, value_id, actual) in \
+    keys = dict(zip(PROJECT_KEY_COLUMNS, periods[0][9:], strict=True))
+    for index, (pi_id, period_id, project_id, indicator_id, starts_on, ends_on, target, value_id, actual, *_) in \
             enumerate(periods):
         actual = actual if value_id is not None else None
         women, sex_known, youth, age_known = parts.get(value_id, (0, 0, 0, 0)) if actual is not None else (0, 0, 0, 0)
@@ -149,7 +176,7 @@ def _running(periods: list, parts: dict) -> list[dict]:
             run[name] += amount
         following = periods[index + 1][5].toordinal() if index + 1 < len(periods) else NO_NEXT_PERIOD
         rows.append({"project_indicator_id": pi_id, "period_id": period_id, "project_id": project_id,
-                     "indicator_id": indicator_id, "starts_day": starts_on.toordinal(),
+                     "indicator_id": indicator_id, **keys, "starts_day": starts_on.toordinal(),
                      "ends_day": ends_on.toordinal(), "next_ends_day": following, "target": target,
                      "actual": actual, "women": women, "sex_known": sex_known, "youth": youth,
                      "age_known": age_known, **run})

@@ -34,11 +34,17 @@ NO_NEXT_PERIOD = date.max.toordinal()
 # has a row per period, and its "as of" row lies beside the others).
 AS_OF_COLUMNS = ("project_indicator_id", "project_id", "indicator_id", "target", "run_targets", "run_target",
                  "run_target_max", "run_counted", "run_actual", "run_actual_max", "last_actual", "last_actual_day",
-                 "run_women", "run_sex_known", "run_youth", "run_age_known")
+                 "run_women", "run_sex_known", "run_youth", "run_age_known",
+                 "country_id", "region_id", "sector_id", "programme_id")
+
+# The project's keys, copied onto each of its rows (and moved with the project, `impact_maintenance`), so that the
+# dashboard groups and filters the "as of" rows without looking up every project they belong to.
+PROJECT_KEY_COLUMNS = ("country_id", "region_id", "sector_id", "programme_id")
 
 # Every column computed from the impact tables, in the order `impact_maintenance` fills them.
 FACT_COLUMNS = (
-    "project_indicator_id", "period_id", "project_id", "indicator_id", "starts_day", "ends_day", "next_ends_day",
+    "project_indicator_id", "period_id", "project_id", "indicator_id", *PROJECT_KEY_COLUMNS,
+    "starts_day", "ends_day", "next_ends_day",
     "target", "actual", "women", "sex_known", "youth", "age_known",
     "run_targets", "run_target", "run_target_max",
     "run_counted", "run_actual", "run_actual_max", "last_actual", "last_actual_day",
@@ -61,6 +67,11 @@ class ImpactFact(db.Model):
     period_id: Mapped[int] = mapped_column(ForeignKey("impact_periods.id"), primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"))
     indicator_id: Mapped[int] = mapped_column(ForeignKey("impact_indicators.id"))
+    # the project's keys (the project's own foreign keys hold them to the reference tables)
+    country_id: Mapped[int] = mapped_column(Integer)
+    region_id: Mapped[int] = mapped_column(Integer)
+    sector_id: Mapped[int] = mapped_column(Integer)
+    programme_id: Mapped[int | None] = mapped_column(Integer)
     starts_day: Mapped[int] = mapped_column(Integer)
     ends_day: Mapped[int] = mapped_column(Integer)
     next_ends_day: Mapped[int] = mapped_column(Integer)  # the framework's next period; NO_NEXT_PERIOD for the last

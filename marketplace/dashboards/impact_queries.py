@@ -29,12 +29,12 @@ split are left out of the share, and the coverage says how much of the total was
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import BigInteger, Float, and_, case, cast, func, literal, or_, select, union_all
+from sqlalchemy import BigInteger, Float, and_, case, cast, false, func, literal, or_, select, true, union_all
 from sqlalchemy.orm import aliased
 
 from marketplace.dashboards.impact_models import ImpactFact
@@ -64,13 +64,10 @@ class ImpactFilters:
     month_from: str | None = None  # "YYYY-MM": periods ending in or after this month
     month_to: str | None = None  # "YYYY-MM": periods ending in or before this month
 
-    def conditions(self) -> list:
-        found = []
-        for column, value in ((Project.country_id, self.country_id), (Project.region_id, self.region_id),
-                              (Project.sector_id, self.sector_id), (Project.programme_id, self.programme_id)):
-            if value is not None:
-                found.append(column == value)
-        return found
+    def conditions(self, row) -> list:
+        """The place, sector and programme filters on summary rows (which carry their project's keys)."""
+        return [getattr(row, name) == getattr(self, name)
+                for name in ("country_id", "region_id", "sector_id", "programme_id") if getattr(self, name) is not None]
 
     def window(self, today: date) -> tuple[int | None, int]:
         """(first day or None, last day) as day ordinals; the last day is never later than yesterday."""
@@ -267,8 +264,7 @@ class _Window:
 
     def source(self, *columns):
         last, before = self.last, self.before
-        query = (select(*columns).select_from(last).join(Project, Project.id == last.project_id)
-                 .where(self._as_of(last, self.end)))
+        query = select(*columns).select_from(last).where(self._as_of(last, self.end))
         if before is not None:
             query = query.where(last.ends_day >= self.first).outerjoin(
                 before, and_(before.project_indicator_id == last.project_indicator_id,
@@ -311,14 +307,25 @@ class _Window:
         return case((n <= 0, None), *branches) if branches else literal(None, BigInteger)
 
 
+def _in_scope(scope: Scope, row):
+    """The scope on summary rows: a country from the row's own keys; anything else (an organisation's projects,
+    which it owns, banks, finances or partners) through the projects it allows."""
+    if scope.everything:
+        return true()
+    parts = [row.country_id.in_(sorted(scope.country_ids))] if scope.country_ids else []
+    rest = replace(scope, country_ids=frozenset())
+    if not rest.is_empty:
+        parts.append(row.project_id.in_(select(Project.id).where(rest.condition())))
+    return or_(*parts) if parts else false()
+
+
 def _per_indicator(scope: Scope, filters: ImpactFilters, window: _Window):
     """One row per project indicator with something in the window: its keys and figures, computed once."""
-    columns = [Project.id.label("project_id"), Project.region_id.label("region_id"),
-               Project.sector_id.label("sector_id"), Project.programme_id.label("programme_id"),
-               window.last.indicator_id.label("indicator_id"), window.figure("actual").label("actual"),
-               window.figure("target").label("target")]
+    last = window.last
+    columns = [last.project_id, last.region_id, last.sector_id, last.programme_id, last.indicator_id,
+               window.figure("actual").label("actual"), window.figure("target").label("target")]
     columns += [window.delta(f"run_{name}").label(name) for name in ("women", "sex_known", "youth", "age_known")]
-    query = window.source(*columns).where(scope.condition(), *filters.conditions())
+    query = window.source(*columns).where(_in_scope(scope, last), *filters.conditions(last))
     if filters.indicator_id is not None:
         query = query.where(window.last.indicator_id == filters.indicator_id)
     return query.cte("per_indicator")

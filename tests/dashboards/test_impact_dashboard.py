@@ -273,6 +273,49 @@ def test_reopening_a_framework_takes_its_targets_out_until_confirmed_again(app, 
     assert figures({r.indicator.code: r for r in report(app).indicators}["PI3687"]) == (2, D(4), D(20), 20, 2)
 
 
+def test_a_project_that_moves_takes_its_figures_along(app, impact_set):
+    """The summary rows carry their project's keys: a listing edit that moves B to Tanger, to health and into
+    programme X moves its figures there in the same transaction."""
+    from marketplace.dashboards.impact_maintenance import drift
+    from marketplace.projects.models import Project
+
+    tanger, oriental = impact_set.regions["MA-01"], impact_set.regions["MA-02"]
+    with app.app_context():
+        project = db.session.get(Project, impact_set.projects["B"])
+        project.region_id, project.sector_id = tanger, impact_set.sectors["HEA"]
+        project.programme_id = impact_set.programme
+        db.session.commit()
+        assert drift() == []
+    result = report(app)
+    region = {(row.key, row.indicator.code): row for row in result.by["region"]}
+    assert figures(region[(oriental, "PI3687")]) == (1, D(14), D(20), 70, 1)  # A alone
+    assert figures(region[(tanger, "PI3687")]) == (2, D(4), D(20), 20, 2)  # B and C
+    assert figures(region[(tanger, "OI8869")]) == (1, D(7), D(7), 100, 0)
+    sector = {(row.key, row.indicator.code): row for row in result.by["sector"]}
+    assert (impact_set.sectors["other"], "OI8869") not in sector
+    assert figures(sector[(impact_set.sectors["HEA"], "PI3687")]) == (3, D(18), D(40), 45, 3)
+    programme = {(row.key, row.indicator.code): row for row in result.by["programme"]}
+    assert figures(programme[(impact_set.programme, "OI8869")]) == (2, D(18), D(21), 86, 1)
+    in_tanger = {row.indicator.code: figures(row) for row in report(app, region_id=tanger).indicators}
+    assert in_tanger == {"PI3687": (2, D(4), D(20), 20, 2), "OI8869": (1, D(7), D(7), 100, 0)}
+    assert {row.project_id for row in report(app, region_id=oriental).behind} == {impact_set.projects["A"]}
+
+
+def test_a_scope_of_a_country_and_an_organisation_sees_both(app, make, impact_set):
+    from marketplace.dashboards.queries import Scope
+
+    own = Scope(organisation_ids=frozenset({impact_set.owner_org.id}))
+    assert {row.project_id for row in report(app, scope=own).behind} == {impact_set.projects["A"],
+                                                                         impact_set.projects["B"]}
+    other_country = country_id(app, "SN")
+    both = Scope(country_ids=frozenset({other_country}), organisation_ids=frozenset({impact_set.owner_org.id}))
+    assert {row.project_id for row in report(app, scope=both).behind} == {impact_set.projects["A"],
+                                                                          impact_set.projects["B"]}
+    everything = Scope(country_ids=frozenset({impact_set.morocco}), organisation_ids=frozenset({0}))
+    assert len({row.project_id for row in report(app, scope=everything).behind}) == 3
+    assert report(app, scope=Scope(country_ids=frozenset({other_country}))).indicators == []
+
+
 def test_roll_up_averages_percentages_and_adds_quantities():
     from marketplace.dashboards.impact_queries import Cell, IndicatorInfo, roll_up
 
