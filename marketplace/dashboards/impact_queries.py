@@ -34,7 +34,7 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import BigInteger, Float, and_, case, cast, false, func, literal, or_, select, true, union_all
+from sqlalchemy import BigInteger, Float, and_, case, cast, false, func, literal, or_, select, union_all
 from sqlalchemy.orm import aliased
 
 from marketplace.dashboards.impact_models import ImpactFact
@@ -65,7 +65,7 @@ class ImpactFilters:
     month_to: str | None = None  # "YYYY-MM": periods ending in or before this month
 
     def conditions(self, row) -> list:
-        """The place, sector and programme filters on summary rows (which carry their project's keys)."""
+        """The place, sector and programme filters on `row`: projects, or summary rows (which carry the keys)."""
         return [getattr(row, name) == getattr(self, name)
                 for name in ("country_id", "region_id", "sector_id", "programme_id") if getattr(self, name) is not None]
 
@@ -307,16 +307,23 @@ class _Window:
         return case((n <= 0, None), *branches) if branches else literal(None, BigInteger)
 
 
-def _in_scope(scope: Scope, row):
-    """The scope on summary rows: a country from the row's own keys; anything else (an organisation's projects,
-    which it owns, banks, finances or partners) through the projects it allows."""
+def _in_scope(scope: Scope, filters: ImpactFilters, row) -> list:
+    """The scope and the place filters on summary rows.
+
+    PostgreSQL reads the rows' own keys, which the "as of" index carries, and reaches an organisation's projects
+    (owned, banked, financed, partnered) through one list of ids. SQLite's indexes carry no extra columns: it finds
+    the rows fastest project by project, so there every condition goes through the projects it allows (on a
+    region, 10 ms instead of 100 at 200,000 reported values).
+    """
+    if db.session.get_bind().dialect.name != "postgresql":
+        return [row.project_id.in_(select(Project.id).where(scope.condition(), *filters.conditions(Project)))]
     if scope.everything:
-        return true()
+        return filters.conditions(row)
     parts = [row.country_id.in_(sorted(scope.country_ids))] if scope.country_ids else []
     rest = replace(scope, country_ids=frozenset())
     if not rest.is_empty:
         parts.append(row.project_id.in_(select(Project.id).where(rest.condition())))
-    return or_(*parts) if parts else false()
+    return [or_(*parts) if parts else false(), *filters.conditions(row)]
 
 
 def _per_indicator(scope: Scope, filters: ImpactFilters, window: _Window):
@@ -325,7 +332,7 @@ def _per_indicator(scope: Scope, filters: ImpactFilters, window: _Window):
     columns = [last.project_id, last.region_id, last.sector_id, last.programme_id, last.indicator_id,
                window.figure("actual").label("actual"), window.figure("target").label("target")]
     columns += [window.delta(f"run_{name}").label(name) for name in ("women", "sex_known", "youth", "age_known")]
-    query = window.source(*columns).where(_in_scope(scope, last), *filters.conditions(last))
+    query = window.source(*columns).where(*_in_scope(scope, filters, last))
     if filters.indicator_id is not None:
         query = query.where(window.last.indicator_id == filters.indicator_id)
     return query.cte("per_indicator")
