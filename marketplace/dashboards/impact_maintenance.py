@@ -37,6 +37,11 @@ YOUTH = ("age_band", "15-24")  # domain-facts b.6: youth is 15 to 24
 
 def on_results_change(framework_id: int, project_indicator_id: int | None = None) -> None:
     """Recompute the rows of one project indicator, or of a whole framework (confirmed, reopened)."""
+    # The rows copy the project's keys: read under a share lock taken before any row is touched, so that a move of
+    # the project waits for this transaction (and its UPDATE of the rows then sees the new ones), or this one for
+    # the move (and reads the keys it leaves).
+    db.session.execute(select(Project.id).where(Project.id == select(ResultsFramework.project_id).where(
+        ResultsFramework.id == framework_id).scalar_subquery()).with_for_update(read=True))
     if project_indicator_id is not None:
         where = ProjectIndicator.id == project_indicator_id
         stale = ImpactFact.project_indicator_id == project_indicator_id

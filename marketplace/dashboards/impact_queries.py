@@ -319,6 +319,8 @@ def _in_scope(scope: Scope, filters: ImpactFilters, row) -> list:
         return [row.project_id.in_(select(Project.id).where(scope.condition(), *filters.conditions(Project)))]
     if scope.everything:
         return filters.conditions(row)
+    if scope.public_only:  # public projects only, whatever else the scope names (as `Scope.condition`)
+        return [row.project_id.in_(select(Project.id).where(scope.condition())), *filters.conditions(row)]
     parts = [row.country_id.in_(sorted(scope.country_ids))] if scope.country_ids else []
     rest = replace(scope, country_ids=frozenset())
     if not rest.is_empty:
