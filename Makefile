@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 IATI_SCHEMAS := var/iati-schemas/2-03
 IATI_STAMP := $(IATI_SCHEMAS)/.fetched
 
-.PHONY: run test setup translations iati-schemas assets db seed lint format extract-messages browser-deps clean
+.PHONY: run test setup translations iati-schemas assets db seed lint format extract-messages browser-deps bench-deps clean
 
 run: setup db seed
 	$(FLASK) run --host 127.0.0.1 --port 5000
@@ -52,6 +52,10 @@ seed: db
 # Browser tests drive Debian's Chromium; install it when it is missing and we may (root, apt).
 browser-deps:
 	@bash scripts/ensure-chromium
+
+# The catalogue benchmark (`python -m bench.run`) drives the servers with wrk; same rule.
+bench-deps:
+	@bash scripts/ensure-wrk
 
 extract-messages: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot --no-location --sort-output .

@@ -165,7 +165,7 @@ def prepare(url: str, size: str) -> dict:
 
 def run(args) -> dict:
     if not shutil.which("wrk"):
-        raise SystemExit("wrk is needed (apt-get install wrk).")
+        raise SystemExit("wrk is needed: make bench-deps (or apt-get install wrk).")
     scratch = ScratchDatabase(args.db_url)
     try:
         facts = prepare(scratch.url, args.size)

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import random
 from datetime import date, timedelta
+from decimal import Decimal
 
 from flask import render_template
 
 from marketplace import create_app
+from marketplace.dashboards.queries import Figure, PublicTotals
+from marketplace.models_common import utcnow
 from marketplace.organisations.models import Organisation
 from marketplace.projects.models import Project
 from marketplace.projects.queries import PER_PAGE, CatalogueQuery
@@ -42,7 +45,12 @@ OPTIONS = {"countries": [("MA", "Morocco")], "regions": [(f"MA-{n:02d}", f"Regio
            "sectors": [("HEA", "Health")], "programmes": []}
 
 
+# The catalogue shows the public totals from the cache; here they come from memory (the page has no database).
+TOTALS = PublicTotals(Figure(123_456_789_00, 5_000), "EUR", 120, Decimal(340), as_of=utcnow())
+
+
 @app.get("/bench/catalogue")
 def catalogue():
     return render_template("projects/catalogue.html", projects=CARDS, total=10_000, query=CatalogueQuery(),
-                           pages=834, options=OPTIONS, today=date.today(), **catalogue_choices())
+                           pages=834, options=OPTIONS, today=date.today(), public_totals=lambda: TOTALS,
+                           **catalogue_choices())
